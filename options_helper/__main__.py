@@ -1,0 +1,3 @@
+from options_helper.cli.main import run
+
+run()

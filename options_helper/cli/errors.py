@@ -1,0 +1,45 @@
+"""The one translation point from exceptions to a red line and an exit code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from options_helper.cli.state import AppState, stderr
+from options_helper.errors import OptionsHelperError
+
+
+def _debug(ctx: click.Context) -> bool:
+    obj = ctx.find_root().obj
+    return isinstance(obj, AppState) and obj.debug
+
+
+class TranslatingGroup(TyperGroup):
+    """Root command group: expected failures print one line; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except OptionsHelperError as exc:
+            if _debug(ctx):
+                raise
+            stderr.print(f"[red]error:[/red] {escape(exc.one_line())}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            stderr.print("[red]interrupted[/red]")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _debug(ctx):
+                raise
+            stderr.print(
+                f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
+                "— re-run with --debug for the traceback",
+                highlight=False,
+            )
+            raise typer.Exit(1) from None

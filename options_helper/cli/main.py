@@ -1,0 +1,89 @@
+"""Root of the CLI: global options, sub-apps, and the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from options_helper import __version__
+from options_helper.cli import (
+    config_cmd,
+    db_cmd,
+    demo_cmd,
+    ingest_cmd,
+    portfolio_cmd,
+    watchlist_cmd,
+)
+from options_helper.cli.errors import TranslatingGroup
+from options_helper.cli.state import AppState
+
+app = typer.Typer(
+    name="options-helper",
+    cls=TranslatingGroup,
+    help="Local-first research tool for US equity options (offline simulated market by default).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"options-helper {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Data root [env OPTIONS_HELPER_DATA_DIR; default ./data].",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Warehouse file [env OPTIONS_HELPER_DB; default <data-dir>/warehouse.duckdb].",
+        ),
+    ] = None,
+    portfolio: Annotated[
+        Path | None,
+        typer.Option("--portfolio", help="Portfolio JSON [default <data-dir>/portfolio.json]."),
+    ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", help="Market data provider: sim (default), yahoo, alpaca."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    ctx.obj = AppState(
+        overrides={"data_dir": data_dir, "db": db, "portfolio": portfolio, "provider": provider},
+        json=json_out,
+        debug=debug,
+    )
+
+
+app.add_typer(config_cmd.app, name="config", help="Show the effective configuration.")
+app.add_typer(db_cmd.app, name="db", help="Create and inspect the warehouse.")
+app.add_typer(portfolio_cmd.app, name="portfolio", help="Manage the portfolio JSON.")
+app.add_typer(watchlist_cmd.app, name="watchlist", help="Manage named watchlists.")
+app.add_typer(ingest_cmd.app, name="ingest", help="Ingest candles and option bars.")
+app.command("snapshot-options", help="Snapshot full option chains to Parquet for one data date.")(
+    ingest_cmd.snapshot_options_cmd
+)
+app.command("demo", help="Run the daily pipeline over a simulated history.")(demo_cmd.demo)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,31 @@
+"""Per-invocation CLI state (global flags) and the consoles commands render to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from options_helper.config import Config, load_config
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class AppState:
+    overrides: dict[str, Any] = field(default_factory=dict)
+    json: bool = False
+    debug: bool = False
+
+    def config(self, **extra: Any) -> Config:
+        return load_config({**self.overrides, **{k: v for k, v in extra.items() if v is not None}})
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj

@@ -1,0 +1,1 @@
+"""Local JSON files (portfolio, watchlists): validated loads and atomic writes."""

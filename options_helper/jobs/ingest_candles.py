@@ -1,0 +1,163 @@
+"""Job ``ingest_candles``: daily underlying OHLCV into ``candles_daily``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pyarrow as pa
+
+from options_helper.domain import calendar
+from options_helper.errors import BadInputError
+from options_helper.jobs.context import JobContext
+from options_helper.jobs.frames import (
+    check_range,
+    constant,
+    frame_to_arrow,
+    now_naive_utc,
+    typed_column,
+)
+from options_helper.jobs.report import AssetResult, JobReport
+from options_helper.jobs.writes import storage_failure
+from options_helper.providers.base import CANDLE_COLUMNS
+from options_helper.providers.errors import ProviderError
+from options_helper.warehouse.candles import last_sessions, upsert_candles
+
+JOB_NAME = "ingest_candles"
+ASSET = "candles_daily"
+BACKFILL_YEARS = 2
+
+
+def candles_to_arrow(
+    symbol: str, df, start: date, end: date, provider: str, ingested_at: datetime
+) -> pa.Table:
+    """Validate one provider frame and shape it as candles_daily rows."""
+    raw = frame_to_arrow(df, CANDLE_COLUMNS, "candles", symbol, skip=("symbol",))
+    n = raw.num_rows
+    sessions = typed_column(raw, "session", pa.date32(), "candles", symbol)
+    check_range(sessions, start, end, "candles", symbol)
+    prices = {
+        c: typed_column(raw, c, pa.float64(), "candles", symbol)
+        for c in ("open", "high", "low", "close")
+    }
+    return pa.table(
+        {
+            "symbol": constant(symbol, n, pa.string()),
+            "session": sessions,
+            **prices,
+            "volume": typed_column(raw, "volume", pa.int64(), "candles", symbol),
+            "provider": constant(provider, n, pa.string()),
+            "ingested_at": constant(ingested_at, n, pa.timestamp("us")),
+        }
+    )
+
+
+@dataclass
+class _Batch:
+    tables: list[pa.Table] = field(default_factory=list)
+    results: list[AssetResult] = field(default_factory=list)
+    rows: int = 0
+
+
+def _resolve_end(ctx: JobContext, end: date | None) -> date:
+    latest = ctx.latest_session()
+    if end is None:
+        return latest
+    if end > latest:
+        raise BadInputError(
+            f"--end {end} is after the latest completed session {latest}",
+            hint="candles exist only for completed sessions",
+        )
+    return calendar.session_on_or_before(end)
+
+
+def ingest_candles(
+    ctx: JobContext,
+    symbols: list[str],
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    backfill_years: int = BACKFILL_YEARS,
+    batch_rows: int = 1_000_000,
+) -> JobReport:
+    """Fetch and upsert daily candles for ``symbols``.
+
+    Args:
+        start: first session to fetch; default is incremental (the session after the last
+            stored one) or, for a symbol with no rows, a backfill of ``backfill_years``.
+        end: last session (default: latest completed session).
+        batch_rows: rows buffered before one write transaction.
+    """
+    end = _resolve_end(ctx, end)
+    if start is not None and start > end:
+        raise BadInputError(f"--start {start} is after --end {end}")
+    wh = ctx.ensure_warehouse()
+    with wh.reader() as conn:
+        stored = last_sessions(conn, symbols)
+    report = JobReport(
+        JOB_NAME,
+        ctx.provider.name,
+        ctx.provider.simulated,
+        params={"symbols": symbols, "start": start, "end": end},
+    )
+    ingested_at = now_naive_utc()
+    batch = _Batch()
+    ctx.progress.start(len(symbols), "candles")
+    for symbol in symbols:
+        sym_start = start or _default_start(stored.get(symbol), end, backfill_years)
+        if sym_start > end:
+            report.assets.append(
+                AssetResult(ASSET, symbol, "skipped", extra={"reason": "up to date"})
+            )
+            ctx.progress.advance(1, symbol)
+            continue
+        try:
+            df = ctx.provider.get_candles(symbol, sym_start, end)
+            table = candles_to_arrow(symbol, df, sym_start, end, ctx.provider.name, ingested_at)
+        except ProviderError as exc:
+            report.assets.append(
+                AssetResult(
+                    ASSET, symbol, "failed", error_type=exc.error_type, error_message=str(exc)
+                )
+            )
+            ctx.progress.advance(1, symbol)
+            continue
+        batch.tables.append(table)
+        batch.rows += table.num_rows
+        batch.results.append(_success(symbol, table))
+        if batch.rows >= batch_rows:
+            report.assets.extend(_flush(ctx, batch))
+            batch = _Batch()
+        ctx.progress.advance(1, symbol)
+    report.assets.extend(_flush(ctx, batch))
+    return report
+
+
+def _default_start(last_stored: date | None, end: date, backfill_years: int) -> date:
+    if last_stored is not None:
+        return calendar.next_session(last_stored)
+    try:
+        back = end.replace(year=end.year - backfill_years)
+    except ValueError:  # 29 February
+        back = end.replace(year=end.year - backfill_years, day=28)
+    return max(back, calendar.CALENDAR_START)
+
+
+def _success(symbol: str, table: pa.Table) -> AssetResult:
+    if table.num_rows == 0:
+        return AssetResult(ASSET, symbol, "success", rows=0)
+    lo, hi = pa.compute.min_max(table["session"]).values()
+    return AssetResult(
+        ASSET, symbol, "success", rows=table.num_rows, min_event=lo.as_py(), max_event=hi.as_py()
+    )
+
+
+def _flush(ctx: JobContext, batch: _Batch) -> list[AssetResult]:
+    if not batch.tables:
+        return batch.results
+    try:
+        with ctx.warehouse.writer() as conn:
+            upsert_candles(conn, pa.concat_tables(batch.tables).combine_chunks())
+    except Exception as exc:
+        return storage_failure(batch.results, exc)
+    return batch.results

@@ -1,0 +1,110 @@
+"""Job ``snapshot_options``: full-chain snapshot per symbol and data date as Parquet files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pyarrow as pa
+
+from options_helper.domain.chain import enrich_chain
+from options_helper.jobs.context import JobContext
+from options_helper.jobs.frames import now_naive_utc
+from options_helper.jobs.report import AssetResult, JobReport
+from options_helper.jobs.writes import storage_failure
+from options_helper.providers.base import CHAIN_COLUMNS
+from options_helper.providers.errors import BadPayloadError, ProviderError
+from options_helper.warehouse.snapshots import upsert_snapshot_index, write_snapshot_file
+
+JOB_NAME = "snapshot_options"
+ASSET = "options_snapshot_file"
+
+
+def snapshot_options(
+    ctx: JobContext, symbols: list[str], *, as_of: date | None = None
+) -> JobReport:
+    """Snapshot every listed expiry of each symbol for one data date.
+
+    Each symbol's chain is written atomically to ``snapshots/<SYMBOL>/<date>.parquet`` with
+    IV and Greeks computed locally, then indexed; re-running replaces both.
+    """
+    data_date = ctx.resolve_data_date(as_of)
+    wh = ctx.ensure_warehouse()
+    report = JobReport(
+        JOB_NAME,
+        ctx.provider.name,
+        ctx.provider.simulated,
+        params={"symbols": symbols, "as_of": data_date},
+    )
+    ctx.progress.start(len(symbols), f"snapshots {data_date}")
+    for symbol in symbols:
+        report.assets.append(_snapshot_symbol(ctx, wh, symbol, data_date))
+        ctx.progress.advance(1, symbol)
+    return report
+
+
+def fetch_chain(ctx: JobContext, symbol: str, data_date: date) -> tuple[pd.DataFrame, float]:
+    """All expiries of one symbol's chain on ``data_date`` and the spot it is quoted against."""
+    spot = float(ctx.provider.get_spot(symbol, data_date))
+    expiries = ctx.provider.list_expiries(symbol, data_date)
+    frames = []
+    for expiry in expiries:
+        part = ctx.provider.get_chain(symbol, expiry, data_date)
+        missing = [c for c in CHAIN_COLUMNS if c not in part.columns]
+        if missing:
+            raise BadPayloadError(f"chain payload lacks columns {missing}", symbol=symbol)
+        frames.append(part[list(CHAIN_COLUMNS)])
+    if not frames:
+        raise BadPayloadError(f"no expiries listed for {symbol} on {data_date}", symbol=symbol)
+    return pd.concat(frames, ignore_index=True), spot
+
+
+def _snapshot_symbol(ctx: JobContext, wh, symbol: str, data_date: date) -> AssetResult:
+    partition = f"{symbol}|{data_date.isoformat()}"
+    try:
+        chain, spot = fetch_chain(ctx, symbol, data_date)
+    except ProviderError as exc:
+        return AssetResult(
+            ASSET,
+            partition,
+            "failed",
+            asset_kind="file",
+            error_type=exc.error_type,
+            error_message=str(exc),
+        )
+    enriched = enrich_chain(chain, spot=spot, data_date=data_date, rate=ctx.config.risk_free_rate)
+    enriched.insert(2, "data_date", data_date)
+    enriched["provider"] = ctx.provider.name
+    enriched["simulated"] = ctx.provider.simulated
+    table = pa.Table.from_pandas(enriched, preserve_index=False)
+    result = AssetResult(
+        ASSET,
+        partition,
+        "success",
+        asset_kind="file",
+        min_event=data_date,
+        max_event=data_date,
+        extra={"expiries": int(chain["expiry"].nunique()), "spot": spot},
+    )
+    try:
+        written = write_snapshot_file(ctx.config.data_dir, symbol, data_date, table)
+        index_row = pa.table(
+            {
+                "symbol": [symbol],
+                "data_date": pa.array([data_date], pa.date32()),
+                "path": [written.rel_path],
+                "rows": [written.rows],
+                "bytes": [written.bytes],
+                "expiries": pa.array([result.extra["expiries"]], pa.int32()),
+                "spot": [spot],
+                "provider": [ctx.provider.name],
+                "simulated": [ctx.provider.simulated],
+                "written_at": pa.array([now_naive_utc()], pa.timestamp("us")),
+            }
+        )
+        with wh.writer() as conn:
+            upsert_snapshot_index(conn, index_row)
+    except Exception as exc:
+        return storage_failure([result], exc)[0]
+    result.rows, result.bytes, result.path = written.rows, written.bytes, written.rel_path
+    return result

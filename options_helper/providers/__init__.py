@@ -1,0 +1,1 @@
+"""Market data providers: the ``MarketDataProvider`` protocol, ``sim`` (default), ``yahoo``, ``alpaca``."""

@@ -1,0 +1,69 @@
+"""Daily underlying candles: idempotent upsert and reads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+_COLUMNS = "symbol, session, open, high, low, close, volume, provider, ingested_at"
+
+
+def upsert_candles(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    """Replace the (symbol, session) rows present in ``batch``; returns rows written.
+
+    ``batch`` has the candles_daily columns. Runs inside the caller's transaction.
+    """
+    if batch.num_rows == 0:
+        return 0
+    conn.register("_incoming_candles", batch)
+    try:
+        # Skip the delete join when nothing stored overlaps (the common incremental case).
+        overlap = conn.execute(
+            "SELECT count(*) FROM candles_daily c JOIN (SELECT symbol, min(session) AS lo, "
+            "max(session) AS hi FROM _incoming_candles GROUP BY symbol) r "
+            "ON c.symbol = r.symbol AND c.session BETWEEN r.lo AND r.hi"
+        ).fetchone()[0]
+        if overlap:
+            conn.execute(
+                "DELETE FROM candles_daily c USING _incoming_candles i "
+                "WHERE c.symbol = i.symbol AND c.session = i.session"
+            )
+        conn.execute(f"INSERT INTO candles_daily SELECT {_COLUMNS} FROM _incoming_candles")
+    finally:
+        conn.unregister("_incoming_candles")
+    return batch.num_rows
+
+
+def last_sessions(conn: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date]:
+    """Last stored session per symbol (symbols with no rows are absent)."""
+    if not symbols:
+        return {}
+    rows = conn.execute(
+        "SELECT symbol, max(session) FROM candles_daily WHERE symbol IN "
+        "(SELECT unnest(?::VARCHAR[])) GROUP BY symbol",
+        [symbols],
+    ).fetchall()
+    return {s: d for s, d in rows}
+
+
+def read_candles(
+    conn: duckdb.DuckDBPyConnection, symbol: str, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """Stored candles of one symbol, ordered by session."""
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM candles_daily WHERE symbol = ? "
+        "AND session >= coalesce(?, DATE '1900-01-01') AND session <= coalesce(?, DATE '2999-12-31') "
+        "ORDER BY session",
+        [symbol, start, end],
+    ).df()
+
+
+def candle_summary(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows and session range per symbol."""
+    return conn.execute(
+        "SELECT symbol, count(*) AS rows, min(session) AS first_session, "
+        "max(session) AS last_session FROM candles_daily GROUP BY symbol ORDER BY symbol"
+    ).df()

@@ -1,0 +1,111 @@
+"""Short-lived DuckDB connections with bounded retry on the file-lock error.
+
+DuckDB allows one writing process per file, and a read-only process holds a lock that blocks
+writers (see DESIGN.md "Concurrency"). So nobody keeps a connection: writers open, write one
+batch in one transaction, close; readers open read-only per query and close. Both retry with
+backoff while another process holds the lock, and give up after a bound with
+:class:`WarehouseBusyError` ("warehouse busy"), never a misleading "no data".
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from options_helper.errors import OptionsHelperError
+
+_LOCK_MARKERS = ("could not set lock", "conflicting lock")
+
+
+class WarehouseBusyError(OptionsHelperError):
+    error_type = "storage_busy"
+
+    def __init__(self, path: Path, waited_s: float):
+        super().__init__(
+            f"warehouse busy: {path} stayed locked by another process for {waited_s:.1f}s",
+            hint="retry when the other writer finishes",
+        )
+
+
+class WarehouseMissingError(OptionsHelperError):
+    error_type = "not_found"
+    exit_code = 2
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"no warehouse at {path}",
+            hint="run `options-helper db init` or any ingest command to create it",
+        )
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and any(m in str(exc).lower() for m in _LOCK_MARKERS)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter for lock contention."""
+
+    max_wait_s: float = 30.0
+    first_delay_s: float = 0.02
+    max_delay_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A warehouse file and how to reach it; holds no connection."""
+
+    path: Path
+    retry: RetryPolicy = RetryPolicy()
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.retry.max_wait_s
+        delay = self.retry.first_delay_s
+        started = time.monotonic()
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if not is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusyError(self.path, time.monotonic() - started) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, self.retry.max_delay_s)
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one query or a few; never creates the file."""
+        if not self.exists:
+            raise WarehouseMissingError(self.path)
+        conn = self._open(read_only=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection for one unit of work inside one transaction."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._open(read_only=False)
+        try:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()

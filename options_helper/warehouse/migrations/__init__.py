@@ -1,0 +1,1 @@
+"""Numbered ``NNN_name.sql`` migrations shipped as package data."""

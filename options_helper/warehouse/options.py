@@ -1,0 +1,116 @@
+"""Option contracts, daily option bars and the bars-ingestion progress ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+_CONTRACT_COLS = (
+    "contract_symbol, underlying, expiry, strike, option_type, status, first_seen, last_seen, "
+    "provider"
+)
+_BAR_COLS = (
+    "contract_symbol, underlying, session, open, high, low, close, volume, trade_count, vwap, "
+    "provider, ingested_at"
+)
+
+
+def upsert_contracts(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    """Insert new contracts; for known ones keep first_seen and refresh status/last_seen."""
+    if batch.num_rows == 0:
+        return 0
+    conn.register("_incoming_contracts", batch)
+    try:
+        conn.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _merged_contracts AS
+            SELECT i.contract_symbol, i.underlying, i.expiry, i.strike, i.option_type, i.status,
+                   least(i.first_seen, coalesce(c.first_seen, i.first_seen)) AS first_seen,
+                   greatest(i.last_seen, coalesce(c.last_seen, i.last_seen)) AS last_seen,
+                   i.provider
+            FROM _incoming_contracts i
+            LEFT JOIN option_contracts c USING (contract_symbol)
+            """
+        )
+        conn.execute(
+            "DELETE FROM option_contracts WHERE contract_symbol IN "
+            "(SELECT contract_symbol FROM _incoming_contracts)"
+        )
+        conn.execute(f"INSERT INTO option_contracts SELECT {_CONTRACT_COLS} FROM _merged_contracts")
+        conn.execute("DROP TABLE _merged_contracts")
+    finally:
+        conn.unregister("_incoming_contracts")
+    return batch.num_rows
+
+
+def upsert_bars(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    """Replace the (contract_symbol, session) bars present in ``batch``."""
+    if batch.num_rows == 0:
+        return 0
+    conn.register("_incoming_bars", batch)
+    try:
+        conn.execute(
+            "DELETE FROM options_bars WHERE (contract_symbol, session) IN "
+            "(SELECT contract_symbol, session FROM _incoming_bars)"
+        )
+        conn.execute(f"INSERT INTO options_bars SELECT {_BAR_COLS} FROM _incoming_bars")
+    finally:
+        conn.unregister("_incoming_bars")
+    return batch.num_rows
+
+
+def upsert_progress(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> None:
+    """Record fetched ranges (contract_symbol, underlying, fetched_from, fetched_through,
+    complete, updated_at), widening any range already recorded."""
+    if batch.num_rows == 0:
+        return
+    conn.register("_incoming_progress", batch)
+    try:
+        conn.execute(
+            """
+            INSERT INTO options_bars_progress
+            SELECT contract_symbol, underlying, fetched_from, fetched_through, complete, updated_at
+            FROM _incoming_progress
+            ON CONFLICT (contract_symbol) DO UPDATE SET
+                fetched_from = least(options_bars_progress.fetched_from, excluded.fetched_from),
+                fetched_through = greatest(
+                    options_bars_progress.fetched_through, excluded.fetched_through),
+                complete = options_bars_progress.complete OR excluded.complete,
+                updated_at = excluded.updated_at
+            """
+        )
+    finally:
+        conn.unregister("_incoming_progress")
+
+
+def read_progress(conn: duckdb.DuckDBPyConnection, underlying: str) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT contract_symbol, fetched_from, fetched_through, complete "
+        "FROM options_bars_progress WHERE underlying = ?",
+        [underlying],
+    ).df()
+
+
+def read_bars(
+    conn: duckdb.DuckDBPyConnection,
+    underlying: str,
+    start: date | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
+    return conn.execute(
+        f"SELECT {_BAR_COLS} FROM options_bars WHERE underlying = ? "
+        "AND session >= coalesce(?, DATE '1900-01-01') AND session <= coalesce(?, DATE '2999-12-31') "
+        "ORDER BY contract_symbol, session",
+        [underlying, start, end],
+    ).df()
+
+
+def read_contracts(conn: duckdb.DuckDBPyConnection, underlying: str) -> pd.DataFrame:
+    return conn.execute(
+        f"SELECT {_CONTRACT_COLS} FROM option_contracts WHERE underlying = ? "
+        "ORDER BY expiry, option_type, strike",
+        [underlying],
+    ).df()

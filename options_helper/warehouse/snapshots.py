@@ -1,0 +1,75 @@
+"""Snapshot Parquet files (one per symbol and data date) and their index in the warehouse."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenFile:
+    rel_path: str
+    bytes: int
+    rows: int
+
+
+def snapshot_rel_path(symbol: str, data_date: date) -> str:
+    return f"snapshots/{symbol}/{data_date.isoformat()}.parquet"
+
+
+def write_snapshot_file(
+    data_dir: Path, symbol: str, data_date: date, table: pa.Table
+) -> WrittenFile:
+    """Write atomically: a temp file in the target folder, fsync, then rename over the target."""
+    rel = snapshot_rel_path(symbol, data_date)
+    target = data_dir / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return WrittenFile(rel, target.stat().st_size, table.num_rows)
+
+
+def read_snapshot_file(data_dir: Path, rel_path: str) -> pd.DataFrame:
+    return pq.read_table(data_dir / rel_path).to_pandas()
+
+
+def upsert_snapshot_index(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> int:
+    """Replace index rows for the (symbol, data_date) pairs in ``rows``."""
+    if rows.num_rows == 0:
+        return 0
+    conn.register("_incoming_snapshots", rows)
+    try:
+        conn.execute(
+            "INSERT OR REPLACE INTO options_snapshots "
+            "SELECT symbol, data_date, path, rows, bytes, expiries, spot, provider, simulated, "
+            "written_at FROM _incoming_snapshots"
+        )
+    finally:
+        conn.unregister("_incoming_snapshots")
+    return rows.num_rows
+
+
+def snapshot_index(
+    conn: duckdb.DuckDBPyConnection, symbol: str | None = None, data_date: date | None = None
+) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT * FROM options_snapshots WHERE (? IS NULL OR symbol = ?) "
+        "AND (?::DATE IS NULL OR data_date = ?::DATE) ORDER BY symbol, data_date",
+        [symbol, symbol, data_date, data_date],
+    ).df()

@@ -1,0 +1,108 @@
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from options_helper.warehouse import Warehouse, WarehouseBusyError
+from options_helper.warehouse.connection import RetryPolicy
+from options_helper.warehouse.migrate import (
+    SchemaError,
+    available_migrations,
+    ensure_schema,
+    migrate,
+    schema_status,
+)
+
+
+def test_status_never_creates_the_file(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    status = schema_status(wh)
+    assert not status.exists
+    assert status.pending
+    assert not wh.path.exists()
+
+
+def test_migrate_applies_each_migration_once(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    applied = migrate(wh)
+    assert [m.version for m in applied] == [m.version for m in available_migrations()]
+    assert migrate(wh) == []
+    status = schema_status(wh)
+    assert status.asdict()["up_to_date"]
+    with duckdb.connect(str(wh.path), read_only=True) as conn:
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+    assert {"candles_daily", "option_contracts", "options_bars", "options_snapshots"} <= tables
+
+
+def test_a_warehouse_newer_than_the_code_is_refused(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    migrate(wh)
+    with duckdb.connect(str(wh.path)) as conn:
+        conn.execute(
+            "INSERT INTO meta.schema_migrations VALUES (999, 'future', 'x', ?)", [datetime.now()]
+        )
+    with pytest.raises(SchemaError, match="newer than this options-helper"):
+        ensure_schema(Warehouse(wh.path))
+
+
+def test_an_edited_applied_migration_is_refused(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    migrate(wh)
+    with duckdb.connect(str(wh.path)) as conn:
+        conn.execute("UPDATE meta.schema_migrations SET checksum = 'tampered' WHERE version = 1")
+    assert schema_status(wh).mismatched == [1]
+    with pytest.raises(SchemaError, match="differ from the shipped files"):
+        migrate(wh)
+
+
+def test_writer_rolls_back_on_error(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    migrate(wh)
+    with pytest.raises(RuntimeError), wh.writer() as conn:
+        conn.execute(
+            "INSERT INTO candles_daily VALUES ('AAPL', DATE '2025-01-02', 1, 2, 0.5, 1.5, 10, 'sim', now())"
+        )
+        raise RuntimeError("boom")
+    with wh.reader() as conn:
+        assert conn.execute("SELECT count(*) FROM candles_daily").fetchone()[0] == 0
+
+
+def test_lock_held_by_another_process_gives_busy_after_the_bound(tmp_path):
+    path = tmp_path / "w.duckdb"
+    migrate(Warehouse(path))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys, time
+                c = duckdb.connect({str(path)!r})
+                print("locked", flush=True)
+                time.sleep(30)
+                """
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        wh = Warehouse(path, RetryPolicy(max_wait_s=0.5))
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusyError, match="warehouse busy"), wh.reader():
+            pass
+        assert time.monotonic() - started >= 0.5
+    finally:
+        holder.kill()
+        holder.wait()
+    # Once the holder is gone the same call succeeds.
+    with Warehouse(path).reader() as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
