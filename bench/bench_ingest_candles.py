@@ -26,7 +26,6 @@ from options_helper.domain import calendar
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.ingest_candles import ingest_candles
 from options_helper.warehouse import Warehouse
-from options_helper.warehouse.candles import upsert_candles
 from options_helper.warehouse.migrate import migrate
 
 

@@ -132,12 +132,14 @@ def test_init_refuses_to_overwrite(cli, data_dir):
 def test_watchlists_add_remove_list(cli, data_dir):
     assert cli("watchlist", "add", "default", "aapl", "msft,spy").exit_code == 0
     code, doc = cli.json("watchlist", "list")
+    assert code == 0
     assert doc["lists"]["default"] == ["AAPL", "MSFT", "SPY"]
     cli("watchlist", "remove", "default", "MSFT")
     code, doc = cli.json("watchlist", "list")
     assert doc["lists"]["default"] == ["AAPL", "SPY"]
     cli("watchlist", "remove", "default")
     code, doc = cli.json("watchlist", "list")
+    assert code == 0
     assert doc["lists"] == {}
     r = cli("watchlist", "add", "x", "not a symbol!")
     assert r.exit_code == 2 and "invalid symbol" in r.stderr

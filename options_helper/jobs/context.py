@@ -44,15 +44,16 @@ class JobContext:
         latest = self.latest_session()
         if as_of is None:
             return latest
-        if not calendar.is_session(as_of):
-            raise BadInputError(
-                f"{as_of} is not an XNYS trading session",
-                hint=f"use a session, e.g. {calendar.session_on_or_before(as_of)}",
-            )
         if as_of > latest:
             raise BadInputError(
                 f"{as_of} is after the latest completed session {latest}",
                 hint="data for a session exists only after its close",
+            )
+        require_in_calendar(as_of, "--as-of")
+        if not calendar.is_session(as_of):
+            raise BadInputError(
+                f"{as_of} is not an XNYS trading session",
+                hint=f"use a session, e.g. {calendar.session_on_or_before(as_of)}",
             )
         if as_of != latest and not self.provider.supports_history:
             raise BadInputError(
@@ -60,3 +61,12 @@ class JobContext:
                 hint="drop --as-of, or use --provider sim for historical sessions",
             )
         return as_of
+
+
+def require_in_calendar(d: date, flag: str) -> None:
+    """Dates outside the supported session range are bad input, not an internal error."""
+    if not (calendar.CALENDAR_START <= d <= calendar.CALENDAR_END):
+        raise BadInputError(
+            f"{flag} {d} is outside the supported range "
+            f"{calendar.CALENDAR_START} .. {calendar.CALENDAR_END}"
+        )

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from options_helper.domain import calendar
 from options_helper.errors import BadInputError
-from options_helper.jobs.context import JobContext
+from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import (
     check_range,
     constant,
@@ -68,6 +68,7 @@ def _resolve_end(ctx: JobContext, end: date | None) -> date:
             f"--end {end} is after the latest completed session {latest}",
             hint="candles exist only for completed sessions",
         )
+    require_in_calendar(end, "--end")
     return calendar.session_on_or_before(end)
 
 
@@ -89,6 +90,8 @@ def ingest_candles(
         batch_rows: rows buffered before one write transaction.
     """
     end = _resolve_end(ctx, end)
+    if start is not None:
+        require_in_calendar(start, "--start")
     if start is not None and start > end:
         raise BadInputError(f"--start {start} is after --end {end}")
     wh = ctx.ensure_warehouse()

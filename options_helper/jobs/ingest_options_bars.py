@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pyarrow as pa
 
 from options_helper.domain import calendar
 from options_helper.errors import BadInputError
-from options_helper.jobs.context import JobContext
+from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import (
     constant,
     frame_to_arrow,
@@ -40,6 +41,7 @@ def ingest_options_bars(
     lookback_days: int = 45,
     expired_within_days: int = 30,
     contracts_per_request: int = 500,
+    flush_rows: int = 200_000,
 ) -> JobReport:
     """Discover contracts (active, and expired within a window) and ingest their daily bars.
 
@@ -51,11 +53,14 @@ def ingest_options_bars(
         lookback_days: calendar days of bar history wanted before ``end``.
         expired_within_days: include contracts that expired this many calendar days before ``end``.
         contracts_per_request: contract symbols per provider call (Alpaca-style batching).
+        flush_rows: bar rows buffered before one write transaction.
     """
     latest = ctx.latest_session()
-    end = latest if end is None else calendar.session_on_or_before(end)
-    if end > latest:
+    if end is not None and end > latest:
         raise BadInputError(f"--end {end} is after the latest completed session {latest}")
+    if end is not None:
+        require_in_calendar(end, "--end")
+    end = latest if end is None else calendar.session_on_or_before(end)
     if lookback_days < 0 or expired_within_days < 0:
         raise BadInputError("--lookback-days and --expired-within-days must be >= 0")
     ctx.ensure_warehouse()
@@ -75,7 +80,13 @@ def ingest_options_bars(
     for symbol in symbols:
         report.assets.extend(
             _ingest_symbol(
-                ctx, symbol, end, window_start, expired_within_days, contracts_per_request
+                ctx,
+                symbol,
+                end,
+                window_start,
+                expired_within_days,
+                contracts_per_request,
+                flush_rows,
             )
         )
         ctx.progress.advance(1, symbol)
@@ -89,6 +100,7 @@ def _ingest_symbol(
     window_start: date,
     expired_within_days: int,
     per_request: int,
+    flush_rows: int,
 ) -> list[AssetResult]:
     now = now_naive_utc()
     try:
@@ -108,35 +120,72 @@ def _ingest_symbol(
         "success",
         extra={"contracts_fetched": len(plan), "contracts_up_to_date": len(contracts) - len(plan)},
     )
-    try:
-        with ctx.warehouse.writer() as conn:
-            upsert_contracts(conn, contracts_tbl)
-    except Exception as exc:
-        return storage_failure([contracts_res, bars_res], exc)
+    pending = _Pending(contracts=contracts_tbl)
     if plan.empty:
         bars_res.status = "skipped"
         bars_res.extra["reason"] = "up to date"
-        return [contracts_res, bars_res]
-    for (fetch_from, fetch_to), group in plan.groupby(["fetch_from", "fetch_to"], sort=True):
+    # One request per (fetch_from, chunk of contracts); requests end at the latest wanted
+    # session of the chunk (no bars exist past a contract's expiry).
+    for fetch_from, group in plan.groupby("fetch_from", sort=True):
         for i in range(0, len(group), per_request):
             chunk = group.iloc[i : i + per_request]
             try:
                 bars = ctx.provider.get_option_bars(
-                    chunk["contract_symbol"].tolist(), fetch_from, fetch_to
+                    chunk["contract_symbol"].tolist(), fetch_from, max(chunk["fetch_to"])
                 )
-                table = _bars_to_arrow(symbol, bars, ctx.provider.name, now)
+                pending.add(_bars_to_arrow(symbol, bars, ctx.provider.name, now), chunk)
             except ProviderError as exc:
                 failed = _failed(BARS_ASSET, symbol, exc)
+                try:
+                    _write(ctx, symbol, pending, end, now, bars_res)
+                except Exception as write_exc:
+                    return storage_failure([contracts_res, failed], write_exc)
                 failed.rows = bars_res.rows
                 return [contracts_res, failed]
-            try:
-                with ctx.warehouse.writer() as conn:
-                    upsert_bars(conn, table)
-                    upsert_progress(conn, _progress_rows(symbol, chunk, end, now))
-            except Exception as exc:
-                return [contracts_res, *storage_failure([bars_res], exc)]
-            _extend_span(bars_res, table)
+            if pending.rows >= flush_rows:
+                try:
+                    _write(ctx, symbol, pending, end, now, bars_res)
+                except Exception as exc:
+                    return storage_failure([contracts_res, bars_res], exc)
+                pending = _Pending()
+    try:
+        _write(ctx, symbol, pending, end, now, bars_res)
+    except Exception as exc:
+        return storage_failure([contracts_res, bars_res], exc)
     return [contracts_res, bars_res]
+
+
+@dataclass
+class _Pending:
+    """Fetched but not yet written: contracts, bar tables and the plan rows they cover."""
+
+    contracts: pa.Table | None = None
+    tables: list[pa.Table] = field(default_factory=list)
+    chunks: list[pd.DataFrame] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, table: pa.Table, chunk: pd.DataFrame) -> None:
+        self.tables.append(table)
+        self.chunks.append(chunk)
+        self.rows += table.num_rows
+
+
+def _write(
+    ctx: JobContext, symbol: str, pending: _Pending, end: date, now: datetime, res: AssetResult
+) -> None:
+    """Contracts, bars and their progress rows in one transaction (so a crash loses nothing
+    that progress claims was fetched)."""
+    if pending.contracts is None and not pending.tables:
+        return
+    bars = pa.concat_tables(pending.tables).combine_chunks() if pending.tables else None
+    with ctx.warehouse.writer() as conn:
+        if pending.contracts is not None:
+            upsert_contracts(conn, pending.contracts)
+        if bars is not None:
+            upsert_bars(conn, bars)
+            upsert_progress(conn, _progress_rows(symbol, pd.concat(pending.chunks), end, now))
+    if bars is not None:
+        _extend_span(res, bars)
 
 
 def _plan(

@@ -8,33 +8,14 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from options_helper.warehouse.upsert import replace_by_key
+
 _COLUMNS = "symbol, session, open, high, low, close, volume, provider, ingested_at"
 
 
 def upsert_candles(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
-    """Replace the (symbol, session) rows present in ``batch``; returns rows written.
-
-    ``batch`` has the candles_daily columns. Runs inside the caller's transaction.
-    """
-    if batch.num_rows == 0:
-        return 0
-    conn.register("_incoming_candles", batch)
-    try:
-        # Skip the delete join when nothing stored overlaps (the common incremental case).
-        overlap = conn.execute(
-            "SELECT count(*) FROM candles_daily c JOIN (SELECT symbol, min(session) AS lo, "
-            "max(session) AS hi FROM _incoming_candles GROUP BY symbol) r "
-            "ON c.symbol = r.symbol AND c.session BETWEEN r.lo AND r.hi"
-        ).fetchone()[0]
-        if overlap:
-            conn.execute(
-                "DELETE FROM candles_daily c USING _incoming_candles i "
-                "WHERE c.symbol = i.symbol AND c.session = i.session"
-            )
-        conn.execute(f"INSERT INTO candles_daily SELECT {_COLUMNS} FROM _incoming_candles")
-    finally:
-        conn.unregister("_incoming_candles")
-    return batch.num_rows
+    """Replace the (symbol, session) rows present in ``batch``; returns rows written."""
+    return replace_by_key(conn, "candles_daily", batch, ("symbol", "session"), _COLUMNS)
 
 
 def last_sessions(conn: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date]:

@@ -8,6 +8,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from options_helper.warehouse.upsert import replace_by_key
+
 _CONTRACT_COLS = (
     "contract_symbol, underlying, expiry, strike, option_type, status, first_seen, last_seen, "
     "provider"
@@ -48,18 +50,7 @@ def upsert_contracts(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
 
 def upsert_bars(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
     """Replace the (contract_symbol, session) bars present in ``batch``."""
-    if batch.num_rows == 0:
-        return 0
-    conn.register("_incoming_bars", batch)
-    try:
-        conn.execute(
-            "DELETE FROM options_bars WHERE (contract_symbol, session) IN "
-            "(SELECT contract_symbol, session FROM _incoming_bars)"
-        )
-        conn.execute(f"INSERT INTO options_bars SELECT {_BAR_COLS} FROM _incoming_bars")
-    finally:
-        conn.unregister("_incoming_bars")
-    return batch.num_rows
+    return replace_by_key(conn, "options_bars", batch, ("contract_symbol", "session"), _BAR_COLS)
 
 
 def upsert_progress(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> None:
@@ -87,11 +78,15 @@ def upsert_progress(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> None:
 
 
 def read_progress(conn: duckdb.DuckDBPyConnection, underlying: str) -> pd.DataFrame:
-    return conn.execute(
+    """Fetched ranges per contract, dates as ``datetime.date`` objects."""
+    df = conn.execute(
         "SELECT contract_symbol, fetched_from, fetched_through, complete "
         "FROM options_bars_progress WHERE underlying = ?",
         [underlying],
     ).df()
+    for col in ("fetched_from", "fetched_through"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    return df
 
 
 def read_bars(

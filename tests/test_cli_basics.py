@@ -1,0 +1,64 @@
+import subprocess
+import sys
+
+
+def test_config_show_reports_sources(cli, data_dir):
+    code, doc = cli.json("config", "show")
+    assert code == 0
+    settings = {s["name"]: s for s in doc["settings"]}
+    assert settings["data_dir"]["value"] == str(data_dir)
+    assert settings["data_dir"]["source"] == "flag"
+    assert settings["provider"]["value"] == "sim" and settings["provider"]["source"] == "default"
+    assert settings["db"]["value"] == str(data_dir / "warehouse.duckdb")
+
+
+def test_env_var_sets_a_setting(cli):
+    code, doc = cli.json(
+        "config", "show", env={"OPTIONS_HELPER_PROVIDER": "sim", "OPTIONS_HELPER_SIM_SEED": "11"}
+    )
+    assert code == 0
+    settings = {s["name"]: s for s in doc["settings"]}
+    assert settings["sim_seed"]["value"] == 11 and settings["sim_seed"]["source"] == "env"
+
+
+def test_unknown_provider_is_one_line(cli):
+    r = cli("--provider", "bloomberg", "config", "show")
+    assert r.exit_code == 2
+    assert "unknown provider 'bloomberg'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_real_providers_say_they_are_not_available_yet(cli):
+    r = cli("--provider", "yahoo", "ingest", "candles", "-s", "AAPL")
+    assert r.exit_code == 2 and "--provider sim" in r.stderr
+
+
+def test_db_status_never_creates_and_init_does(cli, data_dir):
+    code, doc = cli.json("db", "status")
+    assert code == 0 and doc["exists"] is False
+    assert not (data_dir / "warehouse.duckdb").exists()
+    code, doc = cli.json("db", "init")
+    assert code == 0 and doc["applied"]
+    code, doc = cli.json("db", "status")
+    assert doc["up_to_date"] is True and doc["pending"] == []
+
+
+def test_no_symbols_selected_is_a_clear_error(cli):
+    r = cli("ingest", "candles")
+    assert r.exit_code == 2 and "no symbols selected" in r.stderr
+
+
+def test_unknown_watchlist_lists_known_ones(cli):
+    cli("watchlist", "add", "tech", "AAPL")
+    r = cli("ingest", "candles", "--watchlist", "nope")
+    assert r.exit_code == 2 and "known: tech" in r.stderr
+
+
+def test_module_entry_point_runs(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "options_helper", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("options-helper ")
