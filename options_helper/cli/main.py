@@ -42,7 +42,7 @@ def main(
         Path | None,
         typer.Option(
             "--data-dir",
-            help="Data root [env OPTIONS_HELPER_DATA_DIR; default ./data].",
+            help="Data root (env OPTIONS_HELPER_DATA_DIR; default ./data).",
             show_default=False,
         ),
     ] = None,
@@ -50,12 +50,12 @@ def main(
         Path | None,
         typer.Option(
             "--db",
-            help="Warehouse file [env OPTIONS_HELPER_DB; default <data-dir>/warehouse.duckdb].",
+            help="Warehouse file (env OPTIONS_HELPER_DB; default <data-dir>/warehouse.duckdb).",
         ),
     ] = None,
     portfolio: Annotated[
         Path | None,
-        typer.Option("--portfolio", help="Portfolio JSON [default <data-dir>/portfolio.json]."),
+        typer.Option("--portfolio", help="Portfolio JSON (default <data-dir>/portfolio.json)."),
     ] = None,
     provider: Annotated[
         str | None,
