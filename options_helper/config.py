@@ -43,6 +43,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("sim_seed", "OPTIONS_HELPER_SIM_SEED", 7, "Seed of the simulated market.", int),
     Setting(
+        "lock_wait_s",
+        "OPTIONS_HELPER_LOCK_WAIT_S",
+        30.0,
+        "Seconds to wait for another process's warehouse lock before 'warehouse busy'.",
+        float,
+    ),
+    Setting(
         "risk_free_rate",
         "OPTIONS_HELPER_RISK_FREE_RATE",
         0.04,
@@ -62,6 +69,7 @@ class Config:
     provider: str
     sim_seed: int
     risk_free_rate: float
+    lock_wait_s: float = 30.0
 
     @property
     def watchlists_path(self) -> Path:
@@ -141,4 +149,5 @@ def load_config(
         provider=provider,
         sim_seed=int(values["sim_seed"]),
         risk_free_rate=float(values["risk_free_rate"]),
+        lock_wait_s=float(values["lock_wait_s"]),
     )

@@ -1,14 +1,40 @@
-"""JSON encoding for reports: dates, decimals, numpy scalars, paths, pydantic models."""
+"""JSON for reports and the ledger: dates, decimals, numpy scalars, paths, pydantic models.
+
+Ledger JSON (args_json, extra_json, metrics_json) goes through :func:`ledger_json`, which also
+redacts secrets and caps the size, so credentials never reach ``meta.*``, logs or the portal.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
+import os
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+REDACTED = "***"
+# Env vars holding provider credentials; their values are scrubbed wherever they appear.
+CREDENTIAL_ENV_VARS = (
+    "ALPACA_API_KEY_ID",
+    "ALPACA_API_SECRET_KEY",
+    "APCA_API_KEY_ID",
+    "APCA_API_SECRET_KEY",
+    "ALPACA_KEY",
+    "ALPACA_SECRET",
+    "OPTIONS_HELPER_API_KEY",
+)
+_SECRET_NAME = re.compile(
+    r"(secret|token|passw(or)?d|credential|authorization|(^|[_\-.])(api[_\-]?)?key([_\-]?id)?$|apikey)",
+    re.IGNORECASE,
+)
+# Our own identifiers that end in "key" but are not secrets.
+_NOT_SECRET = {"asset_key", "partition_key", "scope_key", "group_key", "sort_key"}
+MAX_LEDGER_JSON_BYTES = 16_384
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -17,15 +43,13 @@ def to_jsonable(obj: Any) -> Any:
         return obj
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    if isinstance(obj, date):
+    if isinstance(obj, (datetime, date)):
         return obj.isoformat()
     if isinstance(obj, Decimal):
         return float(obj)
     if isinstance(obj, Path):
         return str(obj)
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [to_jsonable(v) for v in obj]
@@ -44,3 +68,49 @@ def to_jsonable(obj: Any) -> Any:
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:
     return json.dumps(to_jsonable(obj), indent=indent, sort_keys=False)
+
+
+def is_secret_name(name: str) -> bool:
+    return name.lower() not in _NOT_SECRET and bool(_SECRET_NAME.search(name))
+
+
+def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
+    """Current values of the credential env vars (long enough to be worth scrubbing)."""
+    env = os.environ if environ is None else environ
+    return [v for k in CREDENTIAL_ENV_VARS if len(v := env.get(k, "")) >= 4]
+
+
+def redact_text(text: str, secrets: list[str] | None = None) -> str:
+    """``text`` with every credential value replaced."""
+    for s in secret_values() if secrets is None else secrets:
+        text = text.replace(s, REDACTED)
+    return text
+
+
+def redact(obj: Any, secrets: list[str] | None = None) -> Any:
+    """A JSON-able copy of ``obj`` with secret-named keys and credential values replaced."""
+    secrets = secret_values() if secrets is None else secrets
+    plain = to_jsonable(obj)
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: REDACTED if is_secret_name(k) else walk(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        if isinstance(x, str):
+            return redact_text(x, secrets)
+        return x
+
+    return walk(plain)
+
+
+def ledger_json(obj: Any, *, max_bytes: int = MAX_LEDGER_JSON_BYTES) -> str | None:
+    """Compact, redacted JSON for the ledger, capped at ``max_bytes``."""
+    if obj is None:
+        return None
+    text = json.dumps(redact(obj), separators=(",", ":"), sort_keys=True)
+    if len(text.encode()) <= max_bytes:
+        return text
+    return json.dumps(
+        {"truncated": True, "original_bytes": len(text.encode()), "head": text[: max_bytes // 2]}
+    )

@@ -269,6 +269,62 @@ def test_bars_skip_unknown_contracts_and_fail_only_when_none_is_known(sim):
         sim.get_option_bars(["AAPL250322C00100000", "garbage"], AS_OF, AS_OF)
 
 
+def _contracts(sim: SimProvider, symbols: tuple[str, ...], as_of: date) -> list[str]:
+    return [
+        c
+        for s in symbols
+        for c in sim.list_contracts(s, as_of, date(2027, 12, 31), as_of)["contract_symbol"]
+    ]
+
+
+def test_bars_are_sorted_by_contract_then_session_across_roots_and_expiries(sim):
+    # Roots that are prefixes of one another, or contain digits and dots, in one request.
+    contracts = _contracts(sim, ("A", "A1", "AA", "AAPL", "BRK.B"), AS_OF)
+    rng = np.random.default_rng(3)
+    picked = list(rng.choice(contracts, 1500, replace=False))
+    bars = sim.get_option_bars(picked, date(2025, 2, 10), AS_OF)
+    assert len(bars) > 1000 and bars.index.equals(pd.RangeIndex(len(bars)))
+    assert len({s[:-15] for s in bars["contract_symbol"]}) == 5
+    keys = list(zip(bars["contract_symbol"], bars["session"], strict=True))
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert set(bars["contract_symbol"]) <= set(picked)
+    # The same bars as asking for each contract on its own.
+    some = sorted(set(bars["contract_symbol"]))[::60]
+    one_by_one = pd.concat(
+        [sim.get_option_bars([c], date(2025, 2, 10), AS_OF) for c in some], ignore_index=True
+    )
+    subset = bars[bars["contract_symbol"].isin(some)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(subset, one_by_one, check_dtype=False, check_exact=True)
+
+
+def test_bars_of_one_session_are_the_slice_of_a_wider_range(sim):
+    contracts = _contracts(sim, ("KO",), date(2025, 2, 3))
+    wide = sim.get_option_bars(contracts, date(2025, 1, 2), AS_OF)
+    for d in (date(2025, 2, 3), date(2025, 2, 14), AS_OF):
+        one = sim.get_option_bars(contracts, d, d)
+        expected = wide[wide["session"] == d].reset_index(drop=True)
+        assert len(one) > 20
+        pd.testing.assert_frame_equal(one, expected, check_dtype=False, check_exact=True)
+    inner = sim.get_option_bars(contracts, date(2025, 2, 4), date(2025, 2, 20))
+    in_range = wide["session"].between(date(2025, 2, 4), date(2025, 2, 20))
+    expected = wide[in_range].reset_index(drop=True)
+    pd.testing.assert_frame_equal(inner, expected, check_dtype=False, check_exact=True)
+
+
+def test_bars_accept_any_osi_spelling_and_ignore_duplicates(sim):
+    contracts = _contracts(sim, ("AAPL", "BRK.B"), AS_OF)
+    bars = sim.get_option_bars(contracts, AS_OF, AS_OF)
+    traded = sorted(set(bars["contract_symbol"]))[::5]
+    expected = bars[bars["contract_symbol"].isin(traded)].reset_index(drop=True)
+    respelled = [
+        v
+        for c in traded
+        for v in (c.lower(), f"{c[:-15]:<6}{c[-15:]}", f" {c} ", c, f"{c[:-15]} {c[-15:]}")
+    ]
+    got = sim.get_option_bars(respelled, AS_OF, AS_OF)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=True)
+
+
 def test_list_contracts_status_and_listing_dates(sim):
     lc = sim.list_contracts("AAPL", date(2025, 1, 1), date(2025, 6, 30), AS_OF)
     assert tuple(lc.columns) == CONTRACT_COLUMNS

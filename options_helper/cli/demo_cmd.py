@@ -10,7 +10,6 @@ from options_helper.cli.params import parse_date
 from options_helper.cli.progress import progress_for
 from options_helper.cli.render import emit, exit_for
 from options_helper.cli.state import state
-from options_helper.jobs.context import JobContext
 from options_helper.jobs.demo import run_demo
 
 
@@ -26,7 +25,7 @@ def demo(
     st = state(ctx)
     cfg = st.config(sim_seed=seed)
     with progress_for(st) as progress:
-        job = JobContext.from_config(cfg, progress)
+        job = st.job_context(cfg, progress)
         report = run_demo(job, sessions=sessions, end=parse_date(end, "--end"))
     emit(st, report)
     exit_for(report)

@@ -10,7 +10,6 @@ from options_helper.cli.params import parse_date
 from options_helper.cli.progress import progress_for
 from options_helper.cli.render import emit, exit_for
 from options_helper.cli.state import state
-from options_helper.jobs.context import JobContext
 from options_helper.jobs.ingest_candles import ingest_candles
 from options_helper.jobs.ingest_options_bars import ingest_options_bars
 from options_helper.jobs.snapshot_options import snapshot_options
@@ -47,7 +46,7 @@ def candles(
     cfg = st.config()
     symbols = select_symbols(cfg, symbol, watchlist)
     with progress_for(st) as progress:
-        job = JobContext.from_config(cfg, progress)
+        job = st.job_context(cfg, progress)
         report = ingest_candles(
             job, symbols, start=parse_date(start, "--start"), end=parse_date(end, "--end")
         )
@@ -73,7 +72,7 @@ def options_bars(
     cfg = st.config()
     symbols = select_symbols(cfg, symbol, watchlist)
     with progress_for(st) as progress:
-        job = JobContext.from_config(cfg, progress)
+        job = st.job_context(cfg, progress)
         report = ingest_options_bars(
             job,
             symbols,
@@ -93,13 +92,23 @@ def snapshot_options_cmd(
         str | None,
         typer.Option("--as-of", help="Data date (default: latest completed session)."),
     ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="Backfill every session from this date (history providers).")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="Last session of a --start backfill.")] = None,
 ) -> None:
     """Snapshot full option chains (all expiries) to Parquet, with local IV and Greeks."""
     st = state(ctx)
     cfg = st.config()
     symbols = select_symbols(cfg, symbol, watchlist)
     with progress_for(st) as progress:
-        job = JobContext.from_config(cfg, progress)
-        report = snapshot_options(job, symbols, as_of=parse_date(as_of, "--as-of"))
+        job = st.job_context(cfg, progress)
+        report = snapshot_options(
+            job,
+            symbols,
+            as_of=parse_date(as_of, "--as-of"),
+            start=parse_date(start, "--start"),
+            end=parse_date(end, "--end"),
+        )
     emit(st, report)
     exit_for(report)

@@ -9,11 +9,13 @@ import typer
 
 from options_helper import __version__
 from options_helper.cli import (
+    checks_cmd,
     config_cmd,
     db_cmd,
     demo_cmd,
     ingest_cmd,
     portfolio_cmd,
+    run_cmd,
     watchlist_cmd,
 )
 from options_helper.cli.errors import TranslatingGroup
@@ -63,6 +65,13 @@ def main(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    triggered_by: Annotated[
+        str | None,
+        typer.Option(
+            "--triggered-by",
+            help="Recorded on runs: cli (default), cron, dagster, demo (env OPTIONS_HELPER_TRIGGERED_BY).",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -71,6 +80,7 @@ def main(
         overrides={"data_dir": data_dir, "db": db, "portfolio": portfolio, "provider": provider},
         json=json_out,
         debug=debug,
+        triggered_by=triggered_by,
     )
 
 
@@ -79,6 +89,10 @@ app.add_typer(db_cmd.app, name="db", help="Create and inspect the warehouse.")
 app.add_typer(portfolio_cmd.app, name="portfolio", help="Manage the portfolio JSON.")
 app.add_typer(watchlist_cmd.app, name="watchlist", help="Manage named watchlists.")
 app.add_typer(ingest_cmd.app, name="ingest", help="Ingest candles and option bars.")
+app.add_typer(run_cmd.app, name="run", help="Run the daily pipeline for a session.")
+app.add_typer(
+    checks_cmd.app, name="checks", help="Data-quality checks: catalogue and on-demand runs."
+)
 app.command("snapshot-options", help="Snapshot full option chains to Parquet for one data date.")(
     ingest_cmd.snapshot_options_cmd
 )

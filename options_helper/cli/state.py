@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from options_helper.config import Config, load_config
+from options_helper.jobs.context import JobContext
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -19,9 +20,13 @@ class AppState:
     overrides: dict[str, Any] = field(default_factory=dict)
     json: bool = False
     debug: bool = False
+    triggered_by: str | None = None
 
     def config(self, **extra: Any) -> Config:
         return load_config({**self.overrides, **{k: v for k, v in extra.items() if v is not None}})
+
+    def job_context(self, config: Config, progress: Any = None) -> JobContext:
+        return JobContext.from_config(config, progress, triggered_by=self.triggered_by)
 
 
 def state(ctx: typer.Context) -> AppState:

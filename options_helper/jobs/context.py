@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -9,6 +12,9 @@ from options_helper.config import Config
 from options_helper.domain import calendar
 from options_helper.errors import BadInputError
 from options_helper.jobs.progress import NullProgress, Progress
+from options_helper.jobs.report import JobReport
+from options_helper.observability.reaper import reap_abandoned
+from options_helper.observability.run_logger import TRIGGERS, RunLogger
 from options_helper.providers.base import MarketDataProvider
 from options_helper.providers.registry import make_provider
 from options_helper.warehouse import Warehouse
@@ -21,20 +27,55 @@ class JobContext:
     provider: MarketDataProvider
     warehouse: Warehouse
     progress: Progress = field(default_factory=NullProgress)
+    triggered_by: str = "cli"
+    parent_run_id: str | None = None
+    _reaped: bool = field(default=False, repr=False)
 
     @classmethod
-    def from_config(cls, config: Config, progress: Progress | None = None) -> JobContext:
+    def from_config(
+        cls,
+        config: Config,
+        progress: Progress | None = None,
+        *,
+        triggered_by: str | None = None,
+        parent_run_id: str | None = None,
+    ) -> JobContext:
         return cls(
             config=config,
             provider=make_provider(config.provider, sim_seed=config.sim_seed),
-            warehouse=Warehouse(config.db_path),
+            warehouse=Warehouse.for_config(config),
             progress=progress or NullProgress(),
+            triggered_by=resolve_trigger(triggered_by),
+            parent_run_id=parent_run_id,
         )
 
     def ensure_warehouse(self) -> Warehouse:
-        """The warehouse, created and migrated if needed (writers call this first)."""
+        """The warehouse, created and migrated if needed, with dead runs marked abandoned."""
         ensure_schema(self.warehouse)
+        if not self._reaped:
+            reap_abandoned(self.warehouse)
+            self._reaped = True
         return self.warehouse
+
+    @contextmanager
+    def run(self, report: JobReport) -> Iterator[RunLogger]:
+        """Run ``report``'s job under a RunLogger; assets added to the report are recorded."""
+        self.ensure_warehouse()
+        logger = RunLogger(
+            self.warehouse,
+            report.job_name,
+            provider=report.provider,
+            triggered_by=self.triggered_by,
+            parent_run_id=self.parent_run_id,
+            args=report.params,
+        )
+        with logger:
+            report.run_id = logger.run_id
+            report.sink = logger
+            try:
+                yield logger
+            finally:
+                report.sink = None
 
     def latest_session(self) -> date:
         return self.provider.latest_session(datetime.now(UTC))
@@ -61,6 +102,16 @@ class JobContext:
                 hint="drop --as-of, or use --provider sim for historical sessions",
             )
         return as_of
+
+
+def resolve_trigger(value: str | None) -> str:
+    """--triggered-by, else OPTIONS_HELPER_TRIGGERED_BY, else "cli"."""
+    trigger = value or os.environ.get("OPTIONS_HELPER_TRIGGERED_BY") or "cli"
+    if trigger not in TRIGGERS:
+        raise BadInputError(
+            f"unknown trigger {trigger!r}", hint=f"use one of: {', '.join(TRIGGERS)}"
+        )
+    return trigger
 
 
 def require_in_calendar(d: date, flag: str) -> None:

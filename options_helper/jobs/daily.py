@@ -1,48 +1,72 @@
-"""The automation order for one session: candles → option bars → snapshots."""
+"""``run daily``: the automation order for one session as child runs of one parent run.
+
+candles → option bars → snapshots → checks (flow, derived, briefing and dashboard join the
+sequence as they land).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.ingest_candles import ingest_candles
 from options_helper.jobs.ingest_options_bars import ingest_options_bars
 from options_helper.jobs.report import JobReport
+from options_helper.jobs.run_checks import run_checks_job
 from options_helper.jobs.snapshot_options import snapshot_options
+from options_helper.observability.run_logger import RunLogger
 
-_RANK = {"success": 0, "partial": 1, "failed": 2}
+JOB_NAME = "run_daily"
 
 
 @dataclass
 class DailyReport:
     session: date
+    run_id: str | None = None
+    status: str = "success"
     reports: list[JobReport] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        worst = max((_RANK[r.status] for r in self.reports), default=0)
-        if worst == 2 and any(r.status == "success" for r in self.reports):
-            return "partial"
-        return {0: "success", 1: "partial", 2: "failed"}[worst]
 
     def asdict(self) -> dict:
         return {
+            "job_name": JOB_NAME,
+            "run_id": self.run_id,
             "session": self.session,
             "status": self.status,
             "jobs": [r.asdict() for r in self.reports],
         }
 
     def asstr(self) -> str:
-        return "\n".join(
-            [f"session {self.session}: {self.status}", *(r.asstr() for r in self.reports)]
-        )
+        head = f"run daily {self.session}: {self.status} (run {self.run_id})"
+        return "\n".join([head, *(r.asstr() for r in self.reports)])
 
 
 def run_daily(ctx: JobContext, symbols: list[str], session: date) -> DailyReport:
-    """Run the daily pipeline for ``session`` in automation order."""
+    """Run the daily pipeline for ``session`` in automation order under one parent run."""
+    session = ctx.resolve_data_date(session)
     report = DailyReport(session)
-    report.reports.append(ingest_candles(ctx, symbols, end=session))
-    report.reports.append(ingest_options_bars(ctx, symbols, end=session))
-    report.reports.append(snapshot_options(ctx, symbols, as_of=session))
+    wh = ctx.ensure_warehouse()
+    parent = RunLogger(
+        wh,
+        JOB_NAME,
+        provider=ctx.provider.name,
+        triggered_by=ctx.triggered_by,
+        parent_run_id=ctx.parent_run_id,
+        args={"symbols": symbols, "session": session},
+    )
+    with parent:
+        report.run_id = parent.run_id
+        child = replace(ctx, parent_run_id=parent.run_id)
+        steps = (
+            lambda: ingest_candles(child, symbols, end=session),
+            lambda: ingest_options_bars(child, symbols, end=session),
+            lambda: snapshot_options(child, symbols, as_of=session),
+            lambda: run_checks_job(child, symbols=symbols, as_of=session),
+        )
+        for step in steps:
+            result = step()
+            report.reports.append(result)
+            first_failure = result.failed[0].error_type if result.failed else None
+            parent.note_child(result.status, first_failure)
+    report.status = parent.status or "failed"
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -79,6 +79,7 @@ def run_demo(ctx: JobContext, *, sessions: int = 30, end: date | None = None) ->
         raise BadInputError("the demo runs on the simulated market", hint="drop --provider")
     if sessions < 1:
         raise BadInputError("--sessions must be at least 1")
+    ctx = replace(ctx, triggered_by="demo")
     last = ctx.resolve_data_date(end)
     days = calendar.sessions_ending(last, sessions)
     cfg = ctx.config

@@ -17,6 +17,7 @@ from options_helper.jobs.frames import (
     now_naive_utc,
     typed_column,
 )
+from options_helper.jobs.postchecks import run_post_checks, screen_batch
 from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
 from options_helper.providers.base import CANDLE_COLUMNS
@@ -103,22 +104,36 @@ def ingest_candles(
         ctx.provider.simulated,
         params={"symbols": symbols, "start": start, "end": end},
     )
+    with ctx.run(report):
+        _ingest(ctx, report, symbols, stored, start, end, backfill_years, batch_rows)
+        run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), end)
+    return report
+
+
+def _ingest(
+    ctx: JobContext,
+    report: JobReport,
+    symbols: list[str],
+    stored: dict[str, date],
+    start: date | None,
+    end: date,
+    backfill_years: int,
+    batch_rows: int,
+) -> None:
     ingested_at = now_naive_utc()
     batch = _Batch()
     ctx.progress.start(len(symbols), "candles")
     for symbol in symbols:
         sym_start = start or _default_start(stored.get(symbol), end, backfill_years)
         if sym_start > end:
-            report.assets.append(
-                AssetResult(ASSET, symbol, "skipped", extra={"reason": "up to date"})
-            )
+            report.add(AssetResult(ASSET, symbol, "skipped", extra={"reason": "up to date"}))
             ctx.progress.advance(1, symbol)
             continue
         try:
             df = ctx.provider.get_candles(symbol, sym_start, end)
             table = candles_to_arrow(symbol, df, sym_start, end, ctx.provider.name, ingested_at)
         except ProviderError as exc:
-            report.assets.append(
+            report.add(
                 AssetResult(
                     ASSET, symbol, "failed", error_type=exc.error_type, error_message=str(exc)
                 )
@@ -129,11 +144,10 @@ def ingest_candles(
         batch.rows += table.num_rows
         batch.results.append(_success(symbol, table))
         if batch.rows >= batch_rows:
-            report.assets.extend(_flush(ctx, batch))
+            report.add(*_flush(ctx, report, batch))
             batch = _Batch()
         ctx.progress.advance(1, symbol)
-    report.assets.extend(_flush(ctx, batch))
-    return report
+    report.add(*_flush(ctx, report, batch))
 
 
 def _default_start(last_stored: date | None, end: date, backfill_years: int) -> date:
@@ -155,12 +169,14 @@ def _success(symbol: str, table: pa.Table) -> AssetResult:
     )
 
 
-def _flush(ctx: JobContext, batch: _Batch) -> list[AssetResult]:
+def _flush(ctx: JobContext, report: JobReport, batch: _Batch) -> list[AssetResult]:
     if not batch.tables:
         return batch.results
+    table = pa.concat_tables(batch.tables).combine_chunks()
+    table = screen_batch(ctx, report, table)
     try:
         with ctx.warehouse.writer() as conn:
-            upsert_candles(conn, pa.concat_tables(batch.tables).combine_chunks())
+            upsert_candles(conn, table)
     except Exception as exc:
         return storage_failure(batch.results, exc)
     return batch.results

@@ -17,6 +17,7 @@ from options_helper.jobs.frames import (
     now_naive_utc,
     typed_column,
 )
+from options_helper.jobs.postchecks import run_post_checks
 from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
 from options_helper.providers.base import CONTRACT_COLUMNS, OPTION_BAR_COLUMNS
@@ -76,20 +77,27 @@ def ingest_options_bars(
         },
     )
     window_start = end - timedelta(days=lookback_days)
-    ctx.progress.start(len(symbols), "option bars")
-    for symbol in symbols:
-        report.assets.extend(
-            _ingest_symbol(
-                ctx,
-                symbol,
-                end,
-                window_start,
-                expired_within_days,
-                contracts_per_request,
-                flush_rows,
+    with ctx.run(report):
+        ctx.progress.start(len(symbols), "option bars")
+        for symbol in symbols:
+            report.add(
+                *_ingest_symbol(
+                    ctx,
+                    symbol,
+                    end,
+                    window_start,
+                    expired_within_days,
+                    contracts_per_request,
+                    flush_rows,
+                )
             )
-        )
-        ctx.progress.advance(1, symbol)
+            ctx.progress.advance(1, symbol)
+        written = [
+            a.partition_key
+            for a in report.assets
+            if a.asset_key == BARS_ASSET and a.status != "failed"
+        ]
+        run_post_checks(ctx, report, BARS_ASSET, written, end)
     return report
 
 

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-AssetStatus = Literal["success", "failed", "skipped"]
+from options_helper.observability.events import AssetResult
 
-
-@dataclass(slots=True)
-class AssetResult:
-    """Outcome of writing one partition of one asset."""
-
-    asset_key: str
-    partition_key: str
-    status: AssetStatus
-    asset_kind: Literal["table", "file", "report"] = "table"
-    rows: int = 0
-    bytes: int = 0
-    path: str | None = None
-    min_event: date | None = None
-    max_event: date | None = None
-    error_type: str | None = None
-    error_message: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+__all__ = ["AssetResult", "JobReport"]
 
 
 @dataclass(slots=True)
@@ -36,6 +19,16 @@ class JobReport:
     simulated: bool
     params: dict[str, Any] = field(default_factory=dict)
     assets: list[AssetResult] = field(default_factory=list)
+    run_id: str | None = None
+    checks: list[Any] = field(default_factory=list)
+    # The RunLogger recording this job while it runs (set by JobContext.run).
+    sink: Any = field(default=None, repr=False, compare=False)
+
+    def add(self, *results: AssetResult) -> None:
+        """Append results and record them in the run ledger."""
+        self.assets.extend(results)
+        if self.sink is not None:
+            self.sink.record_all(results)
 
     @property
     def status(self) -> str:
@@ -64,11 +57,13 @@ class JobReport:
     def asdict(self) -> dict[str, Any]:
         return {
             "job_name": self.job_name,
+            "run_id": self.run_id,
             "status": self.status,
             "provider": self.provider,
             "simulated": self.simulated,
             "params": self.params,
             "assets": [asdict(a) for a in self.assets],
+            "checks": [c.asdict() for c in self.checks],
         }
 
     def asstr(self) -> str:
@@ -92,4 +87,13 @@ class JobReport:
             )
         for a in self.failed:
             lines.append(f"  ✗ {a.asset_key} {a.partition_key}: {a.error_type}: {a.error_message}")
+        if self.checks:
+            failing = [c for c in self.checks if c.failed]
+            lines.append(f"  checks: {len(self.checks) - len(failing)} ok, {len(failing)} failing")
+            for c in failing[:20]:
+                lines.append(
+                    f"  ! {c.severity} {c.check_name} {c.partition_key}: {c.status}: {c.message}"
+                )
+        if self.run_id:
+            lines.append(f"  run {self.run_id}")
         return "\n".join(lines)

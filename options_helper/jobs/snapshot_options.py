@@ -7,9 +7,12 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 
+from options_helper.domain import calendar
 from options_helper.domain.chain import enrich_chain
-from options_helper.jobs.context import JobContext
+from options_helper.errors import BadInputError
+from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import now_naive_utc
+from options_helper.jobs.postchecks import run_post_checks
 from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
 from options_helper.providers.base import CHAIN_COLUMNS
@@ -21,26 +24,54 @@ ASSET = "options_snapshot_file"
 
 
 def snapshot_options(
-    ctx: JobContext, symbols: list[str], *, as_of: date | None = None
+    ctx: JobContext,
+    symbols: list[str],
+    *,
+    as_of: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> JobReport:
-    """Snapshot every listed expiry of each symbol for one data date.
+    """Snapshot every listed expiry of each symbol for one data date (or each session of
+    ``[start, end]``, for providers with history).
 
     Each symbol's chain is written atomically to ``snapshots/<SYMBOL>/<date>.parquet`` with
     IV and Greeks computed locally, then indexed; re-running replaces both.
     """
-    data_date = ctx.resolve_data_date(as_of)
+    dates = _data_dates(ctx, as_of, start, end)
     wh = ctx.ensure_warehouse()
-    report = JobReport(
-        JOB_NAME,
-        ctx.provider.name,
-        ctx.provider.simulated,
-        params={"symbols": symbols, "as_of": data_date},
-    )
-    ctx.progress.start(len(symbols), f"snapshots {data_date}")
-    for symbol in symbols:
-        report.assets.append(_snapshot_symbol(ctx, wh, symbol, data_date))
-        ctx.progress.advance(1, symbol)
+    params = {"symbols": symbols, "as_of": dates[-1]}
+    if len(dates) > 1:
+        params |= {"start": dates[0], "end": dates[-1]}
+    report = JobReport(JOB_NAME, ctx.provider.name, ctx.provider.simulated, params=params)
+    with ctx.run(report):
+        label = f"snapshots {dates[0]}" + (f" .. {dates[-1]}" if len(dates) > 1 else "")
+        ctx.progress.start(len(symbols) * len(dates), label)
+        for data_date in dates:
+            for symbol in symbols:
+                report.add(_snapshot_symbol(ctx, wh, symbol, data_date))
+                ctx.progress.advance(1, f"{symbol} {data_date}")
+        run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), dates[-1])
     return report
+
+
+def _data_dates(
+    ctx: JobContext, as_of: date | None, start: date | None, end: date | None
+) -> list[date]:
+    if start is None and end is None:
+        return [ctx.resolve_data_date(as_of)]
+    if as_of is not None:
+        raise BadInputError("use either --as-of or --start/--end, not both")
+    last = ctx.resolve_data_date(calendar.session_on_or_before(end) if end else None)
+    if start is None or start > last:
+        raise BadInputError("--start is required and must not be after --end")
+    require_in_calendar(start, "--start")
+    dates = calendar.sessions_between(start, last)
+    if len(dates) > 1 and not ctx.provider.supports_history:
+        raise BadInputError(
+            f"provider {ctx.provider.name!r} serves only the latest session",
+            hint="use --provider sim for historical sessions",
+        )
+    return dates
 
 
 def fetch_chain(ctx: JobContext, symbol: str, data_date: date) -> tuple[pd.DataFrame, float]:

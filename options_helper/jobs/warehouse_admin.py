@@ -29,7 +29,7 @@ class InitReport:
 
 def init_warehouse(config: Config) -> InitReport:
     """Create the warehouse file if needed and apply pending migrations."""
-    wh = Warehouse(config.db_path)
+    wh = Warehouse.for_config(config)
     applied = migrate(wh)
     status = schema_status(wh)
     return InitReport(
@@ -39,4 +39,4 @@ def init_warehouse(config: Config) -> InitReport:
 
 def warehouse_status(config: Config) -> SchemaStatus:
     """Schema status of the configured warehouse (read-only)."""
-    return schema_status(Warehouse(config.db_path))
+    return schema_status(Warehouse.for_config(config))

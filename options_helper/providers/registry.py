@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from options_helper.errors import BadInputError
 from options_helper.providers.base import MarketDataProvider
+from options_helper.providers.latency import LATENCY_ENV, LatencyProvider
 
 
 def make_provider(name: str, *, sim_seed: int = 7) -> MarketDataProvider:
@@ -13,12 +16,26 @@ def make_provider(name: str, *, sim_seed: int = 7) -> MarketDataProvider:
         from options_helper.providers.sim.faults import SimFaultSpecError
 
         try:
-            return SimProvider(seed=sim_seed)
+            provider: MarketDataProvider = SimProvider(seed=sim_seed)
         except SimFaultSpecError as exc:
             raise BadInputError(str(exc), hint="fix OPTIONS_HELPER_SIM_FAULTS") from exc
+        return _with_latency(provider)
     if name in ("yahoo", "alpaca"):
         raise BadInputError(
             f"provider {name!r} is not available in this version yet",
             hint="use --provider sim (the default)",
         )
     raise BadInputError(f"unknown provider {name!r}", hint="use one of: sim, yahoo, alpaca")
+
+
+def _with_latency(provider: MarketDataProvider) -> MarketDataProvider:
+    raw = os.environ.get(LATENCY_ENV, "").strip()
+    if not raw:
+        return provider
+    try:
+        latency_ms = float(raw)
+    except ValueError:
+        raise BadInputError(
+            f"{LATENCY_ENV}={raw!r} is not a number", hint="set milliseconds, e.g. 50"
+        ) from None
+    return LatencyProvider(provider, latency_ms) if latency_ms > 0 else provider

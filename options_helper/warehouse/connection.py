@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from options_helper.config import Config
 from options_helper.errors import OptionsHelperError
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
@@ -64,6 +65,11 @@ class Warehouse:
     path: Path
     retry: RetryPolicy = RetryPolicy()
 
+    @classmethod
+    def for_config(cls, config: Config) -> Warehouse:
+        """The configured warehouse file with the configured lock wait."""
+        return cls(config.db_path, RetryPolicy(max_wait_s=config.lock_wait_s))
+
     @property
     def exists(self) -> bool:
         return self.path.exists()
@@ -75,7 +81,7 @@ class Warehouse:
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.IOException as exc:
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 if not is_lock_error(exc):
                     raise
                 if time.monotonic() >= deadline:

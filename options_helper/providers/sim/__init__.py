@@ -26,6 +26,7 @@ def clear_caches() -> None:
         underlying.symbol_params,
         underlying.underlying_path,
         listing.expiry_table,
+        listing.expiry_rows_by_yymmdd,
         listing.expiry_strikes,
         book.expiry_book,
         bars.series_bars,

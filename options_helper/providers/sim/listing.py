@@ -96,6 +96,12 @@ def expiry_table() -> ExpiryTable:
     )
 
 
+@lru_cache(maxsize=1)
+def expiry_rows_by_yymmdd() -> dict[str, int]:
+    """Row of :func:`expiry_table` by the expiry's ``yymmdd`` as printed in OSI symbols."""
+    return {f"{x.item():%y%m%d}": i for i, x in enumerate(expiry_table().expiry)}
+
+
 def band_half_widths(vol: float, t_years: np.ndarray) -> tuple[np.ndarray, ...]:
     """Half-widths in |log(K/S)| of the near, mid and wide strike tiers."""
     s = vol * np.sqrt(t_years)

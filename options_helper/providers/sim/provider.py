@@ -15,16 +15,21 @@ import pandas as pd
 
 from options_helper.domain import calendar
 from options_helper.domain.osi import OsiError, format_osi, parse_osi
-from options_helper.providers.base import CANDLE_COLUMNS, CHAIN_COLUMNS, CONTRACT_COLUMNS
+from options_helper.providers.base import CANDLE_COLUMNS, CONTRACT_COLUMNS
 from options_helper.providers.errors import NotFoundError
-from options_helper.providers.sim.bars import bars_frame
+from options_helper.providers.sim.bars import option_bars
 from options_helper.providers.sim.chain import chain_frame
 from options_helper.providers.sim.faults import FAULTS_ENV, FaultPlan, parse_faults
-from options_helper.providers.sim.listing import expiry_strikes, expiry_table
+from options_helper.providers.sim.listing import (
+    expiry_rows_by_yymmdd,
+    expiry_strikes,
+    expiry_table,
+)
 from options_helper.providers.sim.underlying import underlying_path
 
 SIM_RATE = 0.04
 _SYMBOL_RE = re.compile(r"^[A-Z0-9.]{1,6}$")
+_ROOT_RE = re.compile(r"[A-Z0-9.]{1,6}")  # fullmatch: unlike ``$``, no trailing newline
 
 
 class SimDateError(ValueError):
@@ -139,7 +144,8 @@ class SimProvider:
                 symbol=sym,
                 provider=self.name,
             )
-        return chain_frame(self.seed, sym, row, i, self.rate)[list(CHAIN_COLUMNS)]
+        # chain_frame's columns are CHAIN_COLUMNS already (re-selecting them would copy the frame).
+        return chain_frame(self.seed, sym, row, i, self.rate)
 
     def list_contracts(
         self, symbol: str, expiry_from: date, expiry_to: date, as_of: date
@@ -190,22 +196,7 @@ class SimProvider:
         raised only when none is known. Returned symbols are compact OSI.
         """
         start, end = _as_date(start), _as_date(end)
-        table = expiry_table()
-        wanted: dict[tuple[str, int], list[int]] = {}
-        for raw in contract_symbols:
-            try:
-                osi = parse_osi(raw)
-            except OsiError:
-                continue
-            row = table.row_of(osi.expiry)
-            if row is None or not _SYMBOL_RE.match(osi.root):
-                continue
-            listing = expiry_strikes(self.seed, osi.root, row)
-            col = listing.column_of.get(
-                format_osi(osi.root, osi.expiry, osi.option_type, osi.strike)
-            )
-            if col is not None:
-                wanted.setdefault((osi.root, row), []).append(col)
+        wanted = self._wanted_contracts(contract_symbols)
         if not wanted:
             sample = ", ".join(map(str, list(contract_symbols)[:3])) or "(none)"
             raise NotFoundError(
@@ -217,10 +208,43 @@ class SimProvider:
         sessions = calendar.all_sessions()
         lo_idx = int(np.searchsorted(sessions, np.datetime64(start, "D"), side="left"))
         hi_idx = int(np.searchsorted(sessions, np.datetime64(end, "D"), side="right")) - 1
-        frames = [
-            bars_frame(self.seed, root, row, self.rate, np.unique(cols), lo_idx, hi_idx)
-            for (root, row), cols in wanted.items()
-        ]
-        out = pd.concat(frames, ignore_index=True)
-        out = out.sort_values(["contract_symbol", "session"], ignore_index=True)
+        out = option_bars(self.seed, self.rate, wanted, lo_idx, hi_idx)
         return _with_str_columns(out, ("contract_symbol",))
+
+    def _wanted_contracts(self, contract_symbols: list[str]) -> dict[tuple[str, int], list[int]]:
+        """Contract columns of the known contracts among ``contract_symbols`` by (root, row)."""
+        # Compact OSI symbols as list_contracts returns them are looked up directly, through
+        # their series (root + yymmdd); anything else (padding, lower case, unknown) goes
+        # through parse_osi and format_osi.
+        rows = expiry_rows_by_yymmdd()
+        series: dict[str, tuple[tuple[str, int], dict[str, int]] | None] = {}
+        wanted: dict[tuple[str, int], list[int]] = {}
+        for raw in contract_symbols:
+            if isinstance(raw, str) and raw[-9:-8] in ("C", "P") and raw[-8:].isdecimal():
+                prefix = raw[:-9]
+                if prefix in series:
+                    hit = series[prefix]
+                else:
+                    root, row = prefix[:-6], rows.get(prefix[-6:])
+                    hit = None
+                    if row is not None and _ROOT_RE.fullmatch(root):
+                        hit = (root, row), expiry_strikes(self.seed, root, row).column_of
+                    series[prefix] = hit
+                col = None if hit is None else hit[1].get(raw)
+                if col is not None:
+                    wanted.setdefault(hit[0], []).append(col)
+                    continue
+            try:
+                osi = parse_osi(raw)
+            except OsiError:
+                continue
+            row = expiry_table().row_of(osi.expiry)
+            if row is None or not _SYMBOL_RE.match(osi.root):
+                continue
+            listing = expiry_strikes(self.seed, osi.root, row)
+            col = listing.column_of.get(
+                format_osi(osi.root, osi.expiry, osi.option_type, osi.strike)
+            )
+            if col is not None:
+                wanted.setdefault((osi.root, row), []).append(col)
+        return wanted

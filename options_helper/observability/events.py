@@ -1,0 +1,32 @@
+"""What a job records about each partition it wrote (one ``meta.ingestion_run_assets`` row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+AssetStatus = Literal["success", "failed", "skipped"]
+
+
+@dataclass(slots=True)
+class AssetResult:
+    """Outcome of writing one partition of one asset."""
+
+    asset_key: str
+    partition_key: str
+    status: AssetStatus
+    asset_kind: Literal["table", "file", "report"] = "table"
+    rows: int = 0
+    bytes: int = 0
+    path: str | None = None
+    min_event: date | None = None
+    max_event: date | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scope_key(self) -> str:
+        """The watermark scope: the symbol part of ``SYMBOL|date`` partitions, else the key."""
+        return self.partition_key.split("|", 1)[0]

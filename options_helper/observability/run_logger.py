@@ -1,0 +1,253 @@
+"""``RunLogger``: one ``meta.ingestion_runs`` row per job run, its asset events and watermarks.
+
+The running row is inserted on entry; asset events are buffered and written in batches (one
+transaction per batch, never a connection per row) together with the watermarks they raise; a
+heartbeat thread refreshes ``heartbeat_at``; on exit the run is finalised as success, partial or
+failed (Ctrl-C: failed with error_type ``interrupted``). Nothing here keeps a connection open.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from options_helper.jsonutil import ledger_json, redact_text
+from options_helper.observability import runtime
+from options_helper.observability.events import AssetResult
+from options_helper.observability.fingerprint import fingerprint
+from options_helper.warehouse import Warehouse
+from options_helper.warehouse.connection import RetryPolicy
+from options_helper.warehouse.ledger import insert_assets, insert_run, update_run, upsert_watermarks
+
+TRIGGERS = ("cli", "cron", "dagster", "demo")
+STORAGE_BACKEND = "duckdb"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Time-sortable, unique: ``YYYYmmddTHHMMSS-<12 hex>``."""
+    return f"{(now or _now()):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+
+
+def error_type_of(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return getattr(exc, "error_type", None) or "internal"
+
+
+class RunLogger:
+    """Context manager recording one job run in the ledger.
+
+    Args:
+        warehouse: where the ledger lives (schema must exist).
+        job_name: stable job name (ingest_candles, snapshot_options, ...).
+        triggered_by: cli | cron | dagster | demo.
+        parent_run_id: the enclosing run (``run daily``, a Dagster run), if any.
+        args: the job's parameters; stored redacted as args_json.
+        flush_every: asset events buffered before a write.
+        heartbeat_s: seconds between heartbeats (0 disables the thread).
+    """
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        job_name: str,
+        *,
+        provider: str | None = None,
+        triggered_by: str = "cli",
+        parent_run_id: str | None = None,
+        args: dict[str, Any] | None = None,
+        flush_every: int = 2_000,
+        heartbeat_s: float = 5.0,
+    ):
+        if triggered_by not in TRIGGERS:
+            raise ValueError(f"triggered_by must be one of {TRIGGERS}, not {triggered_by!r}")
+        self.warehouse = warehouse
+        self.job_name = job_name
+        self.provider = provider
+        self.triggered_by = triggered_by
+        self.parent_run_id = parent_run_id
+        self.args = args or {}
+        self.flush_every = flush_every
+        self.heartbeat_s = heartbeat_s
+        self.run_id = new_run_id()
+        self.status: str | None = None
+        self._buffer: list[AssetResult] = []
+        self._counts = {"success": 0, "failed": 0, "skipped": 0}
+        self._first_failure: AssetResult | None = None
+        self._children: list[tuple[str, str | None]] = []
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def __enter__(self) -> RunLogger:
+        now = _now()
+        with self.warehouse.writer() as conn:
+            insert_run(
+                conn,
+                {
+                    "run_id": self.run_id,
+                    "parent_run_id": self.parent_run_id,
+                    "job_name": self.job_name,
+                    "triggered_by": self.triggered_by,
+                    "status": "running",
+                    "started_at": now,
+                    "heartbeat_at": now,
+                    "pid": runtime.pid(),
+                    "host": runtime.host(),
+                    "provider": self.provider,
+                    "storage_backend": STORAGE_BACKEND,
+                    "args_json": ledger_json(self.args),
+                    "app_version": runtime.app_version(),
+                    "git_sha": runtime.git_sha(),
+                },
+            )
+        if self.heartbeat_s > 0:
+            self._beat = threading.Thread(target=self._heartbeat, name="run-heartbeat", daemon=True)
+            self._beat.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=5)
+        flush_error: BaseException | None = None
+        try:
+            self.flush()
+        except Exception as e:  # the run's outcome is still recorded below
+            flush_error = e
+        self.status, error_type, message = self._outcome(exc or flush_error)
+        tokens = ()
+        if self._first_failure is not None:
+            tokens = (self._first_failure.partition_key, self._first_failure.scope_key)
+        self._finalize(error_type, message, tokens)
+        return False
+
+    # -- recording -----------------------------------------------------------------------
+
+    def record(self, result: AssetResult) -> None:
+        self._counts[result.status] += 1
+        if result.status == "failed" and self._first_failure is None:
+            self._first_failure = result
+        self._buffer.append(result)
+        if len(self._buffer) >= self.flush_every:
+            self.flush()
+
+    def record_all(self, results: Iterable[AssetResult]) -> None:
+        for r in results:
+            self.record(r)
+
+    def note_child(self, status: str, error_type: str | None = None) -> None:
+        """Record a child run's outcome; a run with children takes its status from them."""
+        self._children.append((status, error_type))
+
+    def flush(self) -> None:
+        """Write buffered asset events and the watermarks they raise, in one transaction."""
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        now = _now()
+        rows = [self._asset_row(r, now) for r in batch]
+        marks = [
+            {
+                "asset_key": r.asset_key,
+                "scope_key": r.scope_key,
+                "watermark": r.max_event,
+                "updated_at": now,
+                "last_run_id": self.run_id,
+            }
+            for r in batch
+            if r.status == "success" and r.max_event is not None and r.rows > 0
+        ]
+        with self.warehouse.writer() as conn:
+            insert_assets(conn, rows)
+            upsert_watermarks(conn, marks)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _asset_row(self, r: AssetResult, now: datetime) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "asset_key": r.asset_key,
+            "asset_kind": r.asset_kind,
+            "partition_key": r.partition_key,
+            "status": r.status,
+            "rows_written": int(r.rows),
+            "bytes_written": int(r.bytes),
+            "file_path": r.path,
+            "min_event_ts": _ts(r.min_event),
+            "max_event_ts": _ts(r.max_event),
+            "error_type": r.error_type,
+            "error_message": redact_text(r.error_message) if r.error_message else None,
+            "extra_json": ledger_json(r.extra) if r.extra else None,
+            "recorded_at": now,
+        }
+
+    def _outcome(self, exc: BaseException | None) -> tuple[str, str | None, str | None]:
+        if exc is not None:
+            return "failed", error_type_of(exc), str(exc) or type(exc).__name__
+        failed, ok = self._counts["failed"], self._counts["success"] + self._counts["skipped"]
+        bad = [c for c in self._children if c[0] != "success"]
+        if not failed and bad:
+            status = "failed" if len(bad) == len(self._children) else "partial"
+            message = f"{len(bad)} of {len(self._children)} steps did not succeed"
+            return status, bad[0][1] or "internal", message
+        if not failed:
+            return "success", None, None
+        first = self._first_failure
+        assert first is not None
+        message = f"{failed} of {failed + ok} partitions failed; first: {first.partition_key}: {first.error_message}"
+        return ("partial" if ok else "failed"), first.error_type, message
+
+    def _finalize(
+        self, error_type: str | None, message: str | None, tokens: tuple[str, ...] = ()
+    ) -> None:
+        now = _now()
+        fields: dict[str, Any] = {
+            "status": self.status,
+            "ended_at": now,
+            "heartbeat_at": now,
+            "duration_ms": int((time.monotonic() - self._started) * 1000),
+            "error_type": error_type,
+            "error_message": redact_text(message)[:2000] if message else None,
+            "error_fingerprint": fingerprint(self.job_name, error_type, message, tokens)
+            if error_type
+            else None,
+        }
+        # A Ctrl-C may land while the warehouse is busy; still try to record the outcome.
+        with self.warehouse.writer() as conn:
+            update_run(conn, self.run_id, fields)
+
+    def _heartbeat(self) -> None:
+        quick = Warehouse(
+            self.warehouse.path, RetryPolicy(max_wait_s=min(2.0, self.warehouse.retry.max_wait_s))
+        )
+        while not self._stop.wait(self.heartbeat_s):
+            try:
+                with quick.writer() as conn:
+                    update_run(conn, self.run_id, {"heartbeat_at": _now()})
+            except Exception:  # a missed heartbeat only delays abandonment detection
+                continue
+
+
+def _ts(d: Any) -> datetime | None:
+    if d is None:
+        return None
+    if isinstance(d, datetime):
+        return d
+    return datetime(d.year, d.month, d.day)

@@ -1,0 +1,624 @@
+"""Data-quality checks against a real warehouse in a temp dir: each defect is planted and seen."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from options_helper.domain import calendar
+from options_helper.domain.chain import enrich_chain
+from options_helper.observability.checks import (
+    CHECKS,
+    Check,
+    Outcome,
+    catalogue,
+    check_candle_batch_duplicates,
+    checks_for,
+    dedupe_candle_batch,
+    duplicate_keys_check,
+    latest_results,
+    null_keys_check,
+    partitions_for,
+    persist_results,
+    run_checks,
+)
+from options_helper.observability.checks.snapshots import standard_monthly_expiry
+from options_helper.providers.sim import SimProvider
+from options_helper.warehouse import Warehouse
+from options_helper.warehouse.migrate import migrate
+from options_helper.warehouse.snapshots import upsert_snapshot_index, write_snapshot_file
+
+END = date(2026, 11, 20)  # a Friday session
+SIM = SimProvider(seed=7)
+NOW = datetime(2026, 11, 21, 1, 0)
+
+
+# -- fixtures and helpers ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def wh(data_dir: Path) -> Warehouse:
+    w = Warehouse(data_dir / "warehouse.duckdb")
+    migrate(w)
+    return w
+
+
+def insert(wh: Warehouse, table: str, df: pd.DataFrame) -> None:
+    with wh.writer() as conn:
+        conn.register("_rows", df)
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+        conn.unregister("_rows")
+
+
+def execute(wh: Warehouse, sql: str, params: list | None = None) -> None:
+    with wh.writer() as conn:
+        conn.execute(sql, params or [])
+
+
+def query(wh: Warehouse, sql: str, params: list | None = None) -> list[tuple]:
+    with wh.reader() as conn:
+        return conn.execute(sql, params or []).fetchall()
+
+
+def candles(symbol: str = "AAPL", start: date = date(2026, 6, 1), end: date = END) -> pd.DataFrame:
+    df = SIM.get_candles(symbol, start, end)
+    return df.assign(provider="sim", ingested_at=NOW)
+
+
+def run(wh: Warehouse, asset: str, partition: str, as_of: date = END, **kw) -> dict:
+    results = run_checks(wh, wh.path.parent, asset, [partition], as_of=as_of, **kw)
+    return {r.check_name: r for r in results}
+
+
+# -- candles_daily -------------------------------------------------------------------------------
+
+
+def test_clean_candles_pass_every_candle_check(wh):
+    insert(wh, "candles_daily", candles())
+    got = run(wh, "candles_daily", "AAPL")
+    assert {n: r.status for n, r in got.items()} == {
+        "candles_ohlc_consistent": "pass",
+        "candles_no_duplicate_sessions": "pass",
+        "candles_missing_sessions": "pass",
+        "candles_stale": "pass",
+        "candles_extreme_return": "pass",
+    }
+    assert got["candles_missing_sessions"].metrics["expected_sessions"] == 30
+    assert got["candles_extreme_return"].metrics["returns_checked"] == 60
+    assert got["candles_stale"].metrics["sessions_behind"] == 0
+
+
+def test_candle_with_low_above_open_fails_ohlc(wh):
+    df = candles()
+    bad = df["session"] == date(2026, 9, 15)
+    df.loc[bad, "low"] = df.loc[bad, "open"] + 1.0
+    df.loc[df["session"] == date(2026, 10, 1), "volume"] = -5
+    insert(wh, "candles_daily", df)
+    r = run(wh, "candles_daily", "AAPL")["candles_ohlc_consistent"]
+    assert r.status == "fail" and r.severity == "error"
+    assert r.metrics["bad_rows"] == 2
+    assert r.metrics["first_bad_session"] == date(2026, 9, 15)
+
+
+def test_nan_high_fails_ohlc(wh):
+    insert(wh, "candles_daily", candles())
+    # Through SQL: a pandas NaN would arrive as NULL, which the NOT NULL column refuses.
+    execute(wh, "UPDATE candles_daily SET high = 'nan'::DOUBLE WHERE session = '2026-11-02'")
+    r = run(wh, "candles_daily", "AAPL")["candles_ohlc_consistent"]
+    assert r.status == "fail" and r.metrics["first_bad_session"] == date(2026, 11, 2)
+
+
+def test_stored_duplicate_session_fails(wh):
+    df = candles()
+    insert(wh, "candles_daily", df)
+    insert(wh, "candles_daily", df[df["session"] == date(2026, 11, 18)])
+    r = run(wh, "candles_daily", "AAPL")["candles_no_duplicate_sessions"]
+    assert r.status == "fail"
+    assert r.metrics["duplicate_keys"] == 1 and r.metrics["extra_rows"] == 1
+    assert r.metrics["first_duplicate"]["session"] == date(2026, 11, 18)
+
+
+def test_missing_session_in_window_fails_with_its_date(wh):
+    df = candles()
+    insert(wh, "candles_daily", df[df["session"] != date(2026, 11, 10)])
+    r = run(wh, "candles_daily", "AAPL")["candles_missing_sessions"]
+    assert r.status == "fail" and r.severity == "warn"
+    assert r.metrics["missing_sessions"] == 1
+    assert r.metrics["first_missing"] == date(2026, 11, 10)
+
+
+def test_holidays_weekends_and_history_before_first_candle_are_not_gaps(wh):
+    # Window over Thanksgiving (2026-11-26), as_of a Saturday, history starting mid-window.
+    insert(wh, "candles_daily", candles(start=date(2026, 11, 2), end=date(2026, 12, 4)))
+    got = run(wh, "candles_daily", "AAPL", as_of=date(2026, 12, 5))
+    missing = got["candles_missing_sessions"]
+    assert missing.status == "pass", missing.message
+    expected = calendar.sessions_between(date(2026, 11, 2), date(2026, 12, 4))
+    assert date(2026, 11, 26) not in expected
+    assert missing.metrics["expected_sessions"] == len(expected)
+    assert got["candles_stale"].status == "pass"
+
+
+def test_candles_behind_as_of_are_stale(wh):
+    insert(wh, "candles_daily", candles())
+    r = run(wh, "candles_daily", "AAPL", as_of=date(2026, 11, 25))["candles_stale"]
+    assert r.status == "fail"
+    assert r.metrics["sessions_behind"] == 3
+    assert r.metrics["last_session"] == END
+
+
+def test_a_40_percent_jump_fails_extreme_return(wh):
+    df = candles()
+    spike = df["session"] == date(2026, 10, 14)
+    df.loc[spike, ["close", "high"]] = df.loc[spike, ["close", "high"]] * 1.4
+    insert(wh, "candles_daily", df)
+    r = run(wh, "candles_daily", "AAPL")["candles_extreme_return"]
+    assert r.status == "fail"
+    assert r.metrics["max_abs_return"] > 0.35
+    assert r.metrics["session"] == date(2026, 10, 14)
+
+
+def test_an_old_jump_outside_60_sessions_is_ignored(wh):
+    df = candles()
+    spike = df["session"] == date(2026, 6, 10)
+    df.loc[spike, "close"] = df.loc[spike, "close"] * 2
+    insert(wh, "candles_daily", df)
+    assert run(wh, "candles_daily", "AAPL")["candles_extreme_return"].status == "pass"
+
+
+def test_symbol_without_candles_is_skipped(wh):
+    insert(wh, "candles_daily", candles())
+    got = run(wh, "candles_daily", "MSFT")
+    assert {r.status for r in got.values()} == {"skip"}
+
+
+# -- batch duplicates (before upsert) ------------------------------------------------------------
+
+
+def _batch(df: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+def test_batch_duplicates_fail_per_symbol_and_dedupe_keeps_the_last_row():
+    a, m = candles("AAPL", date(2026, 11, 2), END), candles("MSFT", date(2026, 11, 2), END)
+    again = a[a["session"] == date(2026, 11, 5)].assign(close=123.0)
+    table = _batch(pd.concat([a, m, again], ignore_index=True))
+    results = {r.partition_key: r for r in check_candle_batch_duplicates(table)}
+    assert results["AAPL"].status == "fail" and results["MSFT"].status == "pass"
+    assert results["AAPL"].check_name == "candles_batch_duplicates"
+    assert results["AAPL"].severity == "error"
+    assert results["AAPL"].metrics["duplicate_sessions"] == 1
+    assert results["AAPL"].metrics["first_duplicate_session"] == date(2026, 11, 5)
+    clean = dedupe_candle_batch(table)
+    assert clean.num_rows == len(a) + len(m)
+    kept = clean.to_pandas()
+    row = kept[(kept["symbol"] == "AAPL") & (kept["session"] == date(2026, 11, 5))]
+    assert row["close"].tolist() == [123.0]
+    assert all(r.status == "pass" for r in check_candle_batch_duplicates(clean))
+
+
+def test_batch_without_duplicates_is_returned_unchanged_and_empty_batch_has_no_results():
+    table = _batch(candles("AAPL", date(2026, 11, 2), END))
+    assert dedupe_candle_batch(table) is table
+    assert check_candle_batch_duplicates(table.slice(0, 0)) == []
+
+
+def test_batch_results_persist_through_persist_results(wh):
+    table = _batch(pd.concat([candles("AAPL", END, END)] * 2))
+    assert persist_results(wh, check_candle_batch_duplicates(table), "run-batch") == 1
+    assert query(wh, "SELECT check_name, status, run_id FROM meta.asset_checks") == [
+        ("candles_batch_duplicates", "fail", "run-batch")
+    ]
+
+
+# -- options_bars --------------------------------------------------------------------------------
+
+BARS_START = date(2026, 10, 26)
+
+
+@pytest.fixture(scope="module")
+def sim_bars() -> tuple[pd.DataFrame, pd.DataFrame]:
+    contracts = SIM.list_contracts("AAPL", date(2026, 11, 6), date(2026, 11, 27), END)
+    # Near-the-money contracts trade every session; far wings may have no bars at all.
+    spot = SIM.get_spot("AAPL", END)
+    near = (contracts["strike"] - spot).abs().rank(method="first") <= 24
+    contracts = contracts[near].reset_index(drop=True)
+    bars = SIM.get_option_bars(contracts["contract_symbol"].tolist(), BARS_START, END)
+    contracts = contracts.assign(
+        first_seen=BARS_START, last_seen=END, provider="sim", status="active"
+    )
+    bars = bars.assign(underlying="AAPL", provider="sim", ingested_at=NOW)
+    return contracts, bars
+
+
+@pytest.fixture
+def bars_wh(wh, sim_bars) -> Warehouse:
+    contracts, bars = sim_bars
+    insert(wh, "option_contracts", contracts)
+    insert(wh, "options_bars", bars)
+    return wh
+
+
+def test_clean_option_bars_pass(bars_wh, sim_bars):
+    got = run(bars_wh, "options_bars", "AAPL")
+    assert {n: r.status for n, r in got.items()} == {
+        "options_bars_no_duplicates": "pass",
+        "options_bars_nonnegative_prices": "pass",
+        "options_bars_after_expiry": "pass",
+    }
+    assert got["options_bars_after_expiry"].metrics["rows"] == len(sim_bars[1])
+
+
+def test_duplicate_option_bar_fails(bars_wh, sim_bars):
+    insert(bars_wh, "options_bars", sim_bars[1].head(3))
+    r = run(bars_wh, "options_bars", "AAPL")["options_bars_no_duplicates"]
+    assert r.status == "fail" and r.metrics["duplicate_keys"] == 3
+
+
+def test_negative_option_price_or_volume_fails(bars_wh):
+    execute(
+        bars_wh,
+        "UPDATE options_bars SET low = -0.05 WHERE rowid = (SELECT min(rowid) FROM options_bars)",
+    )
+    r = run(bars_wh, "options_bars", "AAPL")["options_bars_nonnegative_prices"]
+    assert r.status == "fail" and r.metrics["negative_rows"] == 1
+    execute(bars_wh, "UPDATE options_bars SET low = 0.0 WHERE low < 0")
+    execute(
+        bars_wh,
+        "UPDATE options_bars SET volume = -1 WHERE rowid = (SELECT max(rowid) FROM options_bars)",
+    )
+    r = run(bars_wh, "options_bars", "AAPL")["options_bars_nonnegative_prices"]
+    assert r.status == "fail" and r.metrics["negative_rows"] == 1
+
+
+def _late_bar(sim_bars) -> tuple[pd.DataFrame, str, date]:
+    contracts, bars = sim_bars
+    first = contracts[contracts["contract_symbol"].isin(bars["contract_symbol"])]
+    first = first.sort_values(["expiry", "contract_symbol"]).iloc[0]
+    expiry = first["expiry"]
+    late = bars[bars["contract_symbol"] == first["contract_symbol"]].tail(1)
+    assert len(late) == 1
+    late = late.assign(session=calendar.next_session(expiry))
+    return late, first["contract_symbol"], expiry
+
+
+def test_bar_after_contract_expiry_fails(bars_wh, sim_bars):
+    late, symbol, expiry = _late_bar(sim_bars)
+    insert(bars_wh, "options_bars", late)
+    r = run(bars_wh, "options_bars", "AAPL")["options_bars_after_expiry"]
+    assert r.status == "fail"
+    assert r.metrics["bad_rows"] == 1
+    assert r.metrics["first_bad"] == {
+        "contract_symbol": symbol,
+        "session": calendar.next_session(expiry),
+        "expiry": expiry,
+    }
+
+
+def test_bar_after_expiry_is_found_from_the_osi_symbol_when_the_contract_is_unknown(
+    bars_wh, sim_bars
+):
+    late, symbol, _expiry = _late_bar(sim_bars)
+    insert(bars_wh, "options_bars", late)
+    execute(bars_wh, "DELETE FROM option_contracts WHERE contract_symbol = ?", [symbol])
+    r = run(bars_wh, "options_bars", "AAPL")["options_bars_after_expiry"]
+    assert r.status == "fail" and r.metrics["bad_rows"] == 1
+    assert r.metrics["expiry_from_symbol"] == 1
+
+
+def test_underlying_without_bars_is_skipped(bars_wh):
+    assert {r.status for r in run(bars_wh, "options_bars", "MSFT").values()} == {"skip"}
+
+
+# -- snapshot files ------------------------------------------------------------------------------
+
+SNAP_DATE = date(2026, 5, 29)  # the June monthly (third Friday 2026-06-19, Juneteenth) is 06-18
+SNAP_KEY = f"AAPL|{SNAP_DATE}"
+
+
+@pytest.fixture(scope="module")
+def clean_chain() -> pd.DataFrame:
+    spot = SIM.get_spot("AAPL", SNAP_DATE)
+    expiries = SIM.list_expiries("AAPL", SNAP_DATE)
+    chain = pd.concat([SIM.get_chain("AAPL", e, SNAP_DATE) for e in expiries], ignore_index=True)
+    df = enrich_chain(chain, spot=spot, data_date=SNAP_DATE, rate=0.04)
+    df.insert(2, "data_date", SNAP_DATE)
+    return df.assign(provider="sim", simulated=True)
+
+
+def write_snapshot(wh: Warehouse, df: pd.DataFrame, symbol: str = "AAPL") -> Path:
+    written = write_snapshot_file(
+        wh.path.parent, symbol, SNAP_DATE, pa.Table.from_pandas(df, preserve_index=False)
+    )
+    index = pa.table(
+        {
+            "symbol": [symbol],
+            "data_date": pa.array([SNAP_DATE], pa.date32()),
+            "path": [written.rel_path],
+            "rows": [written.rows],
+            "bytes": [written.bytes],
+            "expiries": pa.array([df["expiry"].nunique()], pa.int32()),
+            "spot": [float(df["spot"].iloc[0])],
+            "provider": ["sim"],
+            "simulated": [True],
+            "written_at": pa.array([NOW], pa.timestamp("us")),
+        }
+    )
+    with wh.writer() as conn:
+        upsert_snapshot_index(conn, index)
+    return wh.path.parent / written.rel_path
+
+
+def snap(wh: Warehouse, df: pd.DataFrame) -> dict:
+    write_snapshot(wh, df)
+    return run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
+
+
+def _eligible(df: pd.DataFrame) -> pd.Series:
+    return (df["dte"] >= 1) & (df["bid"] > 0) & (df["ask"] >= df["bid"])
+
+
+def test_clean_snapshot_passes_every_snapshot_check(wh, clean_chain):
+    got = snap(wh, clean_chain)
+    assert {n: r.status for n, r in got.items()} == {
+        "snapshot_contract_symbols_consistent": "pass",
+        "snapshot_null_iv_ratio": "pass",
+        "snapshot_crossed_quotes": "pass",
+        "snapshot_iv_range": "pass",
+        "snapshot_expected_expiries": "pass",
+    }
+    expected = got["snapshot_expected_expiries"].metrics["expected"]
+    assert expected == [date(2026, 6, 18), date(2026, 7, 17)]
+
+
+def test_contract_symbol_disagreeing_with_columns_or_unparseable_fails(wh, clean_chain):
+    df = clean_chain.copy()
+    df.loc[0, "strike"] = df.loc[0, "strike"] + 5
+    df.loc[1, "contract_symbol"] = "NOT-A-SYMBOL"
+    df.loc[2, "option_type"] = "put" if df.loc[2, "option_type"] == "call" else "call"
+    r = snap(wh, df)["snapshot_contract_symbols_consistent"]
+    assert r.status == "fail"
+    m = r.metrics
+    assert (m["bad_rows"], m["strike_mismatch"], m["unparseable"], m["type_mismatch"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+
+
+def test_root_or_expiry_mismatch_fails(wh, clean_chain):
+    df = clean_chain.copy()
+    df.loc[0, "underlying"] = "MSFT"
+    df.loc[1, "expiry"] = df.loc[1, "expiry"] + timedelta(days=1)
+    m = snap(wh, df)["snapshot_contract_symbols_consistent"].metrics
+    assert (m["root_mismatch"], m["expiry_mismatch"]) == (1, 1)
+
+
+def test_too_many_null_ivs_on_two_sided_quotes_fails(wh, clean_chain):
+    df = clean_chain.copy()
+    eligible = df.index[_eligible(df) & df["iv"].notna()]
+    df.loc[eligible[: int(len(eligible) * 0.15)], "iv"] = float("nan")
+    r = snap(wh, df)["snapshot_null_iv_ratio"]
+    assert r.status == "fail" and r.severity == "warn"
+    assert r.metrics["null_iv_ratio"] > 0.10
+
+
+def test_null_iv_on_zero_dte_or_one_sided_quotes_does_not_count(wh, clean_chain):
+    df = clean_chain.copy()
+    one_sided = df["bid"] <= 0
+    assert one_sided.any()
+    df.loc[one_sided, "iv"] = float("nan")
+    assert snap(wh, df)["snapshot_null_iv_ratio"].status == "pass"
+
+
+def test_crossed_quotes_above_one_percent_fail(wh, clean_chain):
+    df = clean_chain.copy()
+    quoted = df.index[(df["bid"] > 0) & (df["ask"] > 0)]
+    rows = quoted[: int(len(quoted) * 0.02) + 1]
+    df.loc[rows, "bid"] = df.loc[rows, "ask"] + 0.10
+    r = snap(wh, df)["snapshot_crossed_quotes"]
+    assert r.status == "fail" and r.metrics["crossed_rows"] == len(rows)
+    assert r.metrics["crossed_ratio"] > 0.01
+
+
+def test_a_single_crossed_quote_is_tolerated(wh, clean_chain):
+    df = clean_chain.copy()
+    i = df.index[(df["bid"] > 0) & (df["ask"] > 0)][0]
+    df.loc[i, "bid"] = df.loc[i, "ask"] + 0.05
+    r = snap(wh, df)["snapshot_crossed_quotes"]
+    assert r.status == "pass" and r.metrics["crossed_rows"] == 1
+
+
+def test_iv_outside_range_fails(wh, clean_chain):
+    df = clean_chain.copy()
+    i = df.index[df["iv"].notna()][0]
+    df.loc[i, "iv"] = 7.5
+    r = snap(wh, df)["snapshot_iv_range"]
+    assert r.status == "fail"
+    assert r.metrics["out_of_range"] == 1 and r.metrics["max_iv"] == 7.5
+    assert r.metrics["first_out_of_range"] == df.loc[i, "contract_symbol"]
+
+
+def test_missing_monthly_expiry_fails(wh, clean_chain):
+    df = clean_chain[clean_chain["expiry"] != date(2026, 7, 17)]
+    r = snap(wh, df)["snapshot_expected_expiries"]
+    assert r.status == "fail"
+    assert r.metrics["missing"] == [date(2026, 7, 17)]
+
+
+def test_monthly_expiry_moves_to_the_previous_session_on_a_holiday():
+    assert standard_monthly_expiry(2026, 6) == date(2026, 6, 18)  # Juneteenth
+    assert standard_monthly_expiry(2025, 4) == date(2025, 4, 17)  # Good Friday
+    assert standard_monthly_expiry(2026, 11) == date(2026, 11, 20)
+
+
+def test_indexed_snapshot_missing_on_disk_is_an_error(wh, clean_chain):
+    write_snapshot(wh, clean_chain).unlink()
+    got = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
+    assert {r.status for r in got.values()} == {"error"}
+    assert "missing" in got["snapshot_iv_range"].message
+    assert "snapshot-options" in got["snapshot_iv_range"].message
+
+
+def test_snapshot_not_indexed_is_skipped_and_bad_partition_is_an_error(wh):
+    got = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
+    assert {r.status for r in got.values()} == {"skip"}
+    got = run(wh, "options_snapshot_file", "AAPL-2026-05-29", as_of=SNAP_DATE)
+    assert {r.status for r in got.values()} == {"error"}
+
+
+# -- generic key checks --------------------------------------------------------------------------
+
+
+def test_flow_and_derived_checks_skip_until_their_tables_exist(wh):
+    for asset in ("options_flow", "derived_metrics"):
+        got = run(wh, asset, "AAPL")
+        assert len(got) == 2
+        assert {(r.status, r.message) for r in got.values()} == {("skip", "table not created yet")}
+    assert partitions_for(wh, "options_flow") == []
+
+
+def _flow_table(wh: Warehouse, rows: list[tuple]) -> None:
+    execute(
+        wh,
+        "CREATE TABLE options_flow (symbol VARCHAR, session DATE, contract_symbol VARCHAR, "
+        "delta_oi BIGINT)",
+    )
+    with wh.writer() as conn:
+        conn.executemany("INSERT INTO options_flow VALUES (?, ?, ?, ?)", rows)
+
+
+def test_flow_null_keys_and_duplicates_fail_once_the_table_exists(wh):
+    d = date(2026, 11, 20)
+    _flow_table(
+        wh,
+        [
+            ("AAPL", d, "AAPL261120C00100000", 5),
+            ("AAPL", d, "AAPL261120C00100000", 7),
+            ("AAPL", d, None, 1),
+            ("MSFT", d, "MSFT261120C00100000", 2),
+        ],
+    )
+    got = run(wh, "options_flow", "AAPL")
+    assert got["options_flow_null_keys"].status == "fail"
+    assert got["options_flow_null_keys"].metrics["nulls_by_column"]["contract_symbol"] == 1
+    (stored,) = query(
+        wh,
+        "SELECT metrics_json FROM meta.asset_checks WHERE check_name = 'options_flow_null_keys'",
+    )[0]
+    assert '"nulls_by_column":{"contract_symbol":1' in stored  # not taken for a secret
+    assert got["options_flow_no_duplicates"].status == "fail"
+    assert got["options_flow_no_duplicates"].metrics["extra_rows"] == 1
+    clean = run(wh, "options_flow", "MSFT")
+    assert {r.status for r in clean.values()} == {"pass"}
+    assert {r.status for r in run(wh, "options_flow", "NVDA").values()} == {"skip"}
+    assert partitions_for(wh, "options_flow") == ["AAPL", "MSFT"]
+
+
+def test_generic_check_reports_columns_the_table_lacks(wh):
+    execute(wh, "CREATE TABLE derived_metrics (symbol VARCHAR, spot DOUBLE)")
+    got = run(wh, "derived_metrics", "AAPL")
+    assert {r.status for r in got.values()} == {"error"}
+    assert "session" in got["derived_metrics_no_duplicates"].message
+
+
+def test_generic_factories_work_on_any_table(wh):
+    execute(wh, "CREATE TABLE t (sym VARCHAR, k INTEGER)")
+    execute(wh, "INSERT INTO t VALUES ('A', 1), ('A', 1), ('A', NULL)")
+    checks = [
+        Check("t_nulls", "options_flow", "error", "", null_keys_check("t", ["k"], "sym")),
+        Check("t_dups", "options_flow", "error", "", duplicate_keys_check("t", ["k"], "sym")),
+    ]
+    got = run(wh, "options_flow", "A", checks=checks)
+    assert got["t_nulls"].status == "fail" and got["t_dups"].status == "fail"
+    with pytest.raises(ValueError):
+        null_keys_check("t; DROP TABLE t", ["k"], "sym")
+
+
+# -- runner, persistence, registry ---------------------------------------------------------------
+
+
+def _boom(_inp) -> Outcome:
+    raise RuntimeError("kaboom 42")
+
+
+def test_a_raising_check_becomes_an_error_and_the_others_still_run(wh):
+    insert(wh, "candles_daily", candles())
+    raising = Check("boom", "candles_daily", "warn", "raises", _boom)
+    checks = [raising, *checks_for("candles_daily")]
+    results = run_checks(wh, wh.path.parent, "candles_daily", ["AAPL"], as_of=END, checks=checks)
+    by_name = {r.check_name: r for r in results}
+    assert by_name["boom"].status == "error"
+    assert "RuntimeError" in by_name["boom"].message and "kaboom 42" in by_name["boom"].message
+    assert by_name["candles_ohlc_consistent"].status == "pass"
+    stored = query(wh, "SELECT status FROM meta.asset_checks WHERE check_name = 'boom'")
+    assert stored == [("error",)]
+
+
+def test_results_persist_with_run_id_and_metrics(wh):
+    insert(wh, "candles_daily", candles())
+    results = run_checks(wh, wh.path.parent, "candles_daily", ["AAPL"], as_of=END, run_id="r-1")
+    rows = query(
+        wh,
+        "SELECT check_id, asset_key, partition_key, check_name, severity, status, run_id, "
+        "metrics_json, message, checked_at FROM meta.asset_checks ORDER BY check_name",
+    )
+    assert len(rows) == len(results) == 5
+    assert {r[0] for r in rows} == {r.check_id for r in results}
+    assert {(r[1], r[2], r[6]) for r in rows} == {("candles_daily", "AAPL", "r-1")}
+    stale = next(r for r in rows if r[3] == "candles_stale")
+    assert '"sessions_behind":0' in stale[7]
+    assert all("***" not in r[7] for r in rows)  # no metric name mistaken for a secret
+    assert stale[8] and stale[9] is not None and stale[9].tzinfo is None
+
+
+def test_latest_results_keep_the_newest_per_check(wh):
+    insert(wh, "candles_daily", candles())
+    run_checks(wh, wh.path.parent, "candles_daily", ["AAPL"], as_of=date(2026, 11, 25))
+    run_checks(wh, wh.path.parent, "candles_daily", ["AAPL"], as_of=END, run_id="second")
+    latest = latest_results(wh, "candles_daily")
+    assert len(latest) == 5
+    stale = next(r for r in latest if r["check_name"] == "candles_stale")
+    assert stale["status"] == "pass" and stale["run_id"] == "second"
+    assert stale["metrics"]["sessions_behind"] == 0
+    assert latest_results(wh, "options_bars") == []
+    assert len(latest_results(wh)) == 5
+
+
+def test_partitions_for_lists_symbols_and_snapshot_keys(wh, clean_chain):
+    insert(wh, "candles_daily", candles("MSFT", END, END))
+    insert(wh, "candles_daily", candles("AAPL", END, END))
+    write_snapshot(wh, clean_chain.head(50))
+    assert partitions_for(wh, "candles_daily") == ["AAPL", "MSFT"]
+    assert partitions_for(wh, "options_bars") == []
+    assert partitions_for(wh, "options_snapshot_file") == [SNAP_KEY]
+    assert partitions_for(wh, "briefing_markdown") == []
+
+
+def test_empty_partitions_or_unknown_asset(wh):
+    from options_helper.errors import BadInputError
+
+    assert run_checks(wh, wh.path.parent, "candles_daily", [], as_of=END) == []
+    assert query(wh, "SELECT count(*) FROM meta.asset_checks") == [(0,)]
+    with pytest.raises(BadInputError):
+        run_checks(wh, wh.path.parent, "candles", ["AAPL"], as_of=END)
+
+
+def test_catalogue_names_are_unique_and_cover_every_check():
+    rows = catalogue()
+    names = [r["name"] for r in rows]
+    assert len(names) == len(set(names)) == len(CHECKS) + 1
+    assert "candles_batch_duplicates" in names
+    assert all(r["severity"] in ("warn", "error") and r["description"] for r in rows)
+    assert {c.asset_key for c in CHECKS} == {
+        "candles_daily",
+        "options_bars",
+        "options_snapshot_file",
+        "options_flow",
+        "derived_metrics",
+    }
