@@ -28,12 +28,13 @@ CREDENTIAL_ENV_VARS = (
     "ALPACA_SECRET",
     "OPTIONS_HELPER_API_KEY",
 )
+# Names that hold credentials. A bare "*key*" rule would hide our own identifiers
+# (asset_key, partition_key, cache_key...), so keys are matched by their credential forms.
 _SECRET_NAME = re.compile(
-    r"(secret|token|passw(or)?d|credential|authorization|(^|[_\-.])(api[_\-]?)?key([_\-]?id)?$|apikey)",
+    r"(secret|token|passw(or)?d|passphrase|credential|authorization|cookie|"
+    r"api[_\-]?key|access[_\-]?key|private[_\-]?key|signing[_\-]?key|key[_\-]?id|^key$)",
     re.IGNORECASE,
 )
-# Our own identifiers that end in "key" but are not secrets.
-_NOT_SECRET = {"asset_key", "partition_key", "scope_key", "group_key", "sort_key"}
 MAX_LEDGER_JSON_BYTES = 16_384
 
 
@@ -71,7 +72,7 @@ def dumps(obj: Any, *, indent: int | None = 2) -> str:
 
 
 def is_secret_name(name: str) -> bool:
-    return name.lower() not in _NOT_SECRET and bool(_SECRET_NAME.search(name))
+    return bool(_SECRET_NAME.search(name))
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:

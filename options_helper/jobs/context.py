@@ -14,7 +14,7 @@ from options_helper.errors import BadInputError
 from options_helper.jobs.progress import NullProgress, Progress
 from options_helper.jobs.report import JobReport
 from options_helper.observability.reaper import reap_abandoned
-from options_helper.observability.run_logger import TRIGGERS, RunLogger
+from options_helper.observability.run_logger import TRIGGERS, NullRunLogger, RunLogger
 from options_helper.providers.base import MarketDataProvider
 from options_helper.providers.registry import make_provider
 from options_helper.warehouse import Warehouse
@@ -29,6 +29,9 @@ class JobContext:
     progress: Progress = field(default_factory=NullProgress)
     triggered_by: str = "cli"
     parent_run_id: str | None = None
+    # Benchmarks switch these off to measure the job alone; everything else keeps them on.
+    ledger: bool = True
+    post_checks: bool = True
     _reaped: bool = field(default=False, repr=False)
 
     @classmethod
@@ -58,9 +61,12 @@ class JobContext:
         return self.warehouse
 
     @contextmanager
-    def run(self, report: JobReport) -> Iterator[RunLogger]:
+    def run(self, report: JobReport) -> Iterator[RunLogger | NullRunLogger]:
         """Run ``report``'s job under a RunLogger; assets added to the report are recorded."""
         self.ensure_warehouse()
+        if not self.ledger:
+            yield NullRunLogger()
+            return
         logger = RunLogger(
             self.warehouse,
             report.job_name,

@@ -20,6 +20,7 @@ from options_helper.jobs.frames import (
 from options_helper.jobs.postchecks import run_post_checks
 from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
+from options_helper.observability.checks import dedupe_keys
 from options_helper.providers.base import CONTRACT_COLUMNS, OPTION_BAR_COLUMNS
 from options_helper.providers.errors import ProviderError
 from options_helper.warehouse.options import (
@@ -32,6 +33,7 @@ from options_helper.warehouse.options import (
 JOB_NAME = "ingest_options_bars"
 CONTRACTS_ASSET = "option_contracts"
 BARS_ASSET = "options_bars"
+BAR_KEYS = ["contract_symbol", "session"]
 
 
 def ingest_options_bars(
@@ -185,7 +187,10 @@ def _write(
     that progress claims was fetched)."""
     if pending.contracts is None and not pending.tables:
         return
-    bars = pa.concat_tables(pending.tables).combine_chunks() if pending.tables else None
+    bars = None
+    if pending.tables:
+        # A vendor may repeat a bar; keep the last so the upsert cannot insert a key twice.
+        bars = dedupe_keys(pa.concat_tables(pending.tables).combine_chunks(), BAR_KEYS)
     with ctx.warehouse.writer() as conn:
         if pending.contracts is not None:
             upsert_contracts(conn, pending.contracts)

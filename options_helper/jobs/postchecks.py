@@ -24,7 +24,7 @@ def run_post_checks(
     ctx: JobContext, report: JobReport, asset_key: str, partitions: list[str], as_of: date
 ) -> None:
     """Run the checks of ``asset_key`` on the partitions just written."""
-    if not partitions:
+    if not partitions or not ctx.post_checks:
         return
     try:
         results = run_checks(
@@ -43,6 +43,8 @@ def run_post_checks(
 
 def screen_batch(ctx: JobContext, report: JobReport, table: pa.Table) -> pa.Table:
     """Record the pre-write duplicate check for a candle batch and drop duplicate keys."""
+    if not ctx.post_checks:
+        return dedupe_candle_batch(table)
     try:
         results = check_candle_batch_duplicates(table)
         persist_results(ctx.warehouse, results, report.run_id)

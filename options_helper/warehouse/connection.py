@@ -9,6 +9,7 @@ backoff while another process holds the lock, and give up after a bound with
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Iterator
@@ -110,7 +111,9 @@ class Warehouse:
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                # A failed rollback must not hide the error that caused it.
+                with contextlib.suppress(duckdb.Error):
+                    conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
         finally:

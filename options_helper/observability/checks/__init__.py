@@ -14,6 +14,7 @@ from options_helper.observability.checks.base import (
 from options_helper.observability.checks.candles import (
     check_candle_batch_duplicates,
     dedupe_candle_batch,
+    dedupe_keys,
 )
 from options_helper.observability.checks.generic import duplicate_keys_check, null_keys_check
 from options_helper.observability.checks.registry import (
@@ -49,6 +50,7 @@ __all__ = [
     "check_named",
     "checks_for",
     "dedupe_candle_batch",
+    "dedupe_keys",
     "duplicate_keys_check",
     "latest_results",
     "null_keys_check",

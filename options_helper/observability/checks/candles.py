@@ -215,15 +215,20 @@ def check_candle_batch_duplicates(table: pa.Table) -> list[CheckResult]:
     return results
 
 
-def dedupe_candle_batch(table: pa.Table) -> pa.Table:
-    """The batch with one row per (symbol, session): the last one, in the original order."""
+def dedupe_keys(table: pa.Table, keys: list[str]) -> pa.Table:
+    """``table`` with one row per ``keys``: the last one, in the original order."""
     if table.num_rows == 0:
         return table
-    keyed = table.select(["symbol", "session"]).append_column(
+    keyed = table.select(keys).append_column(
         "_row", pa.array(np.arange(table.num_rows, dtype=np.int64))
     )
-    last = keyed.group_by(["symbol", "session"], use_threads=False).aggregate([("_row", "max")])
+    last = keyed.group_by(keys, use_threads=False).aggregate([("_row", "max")])
     if last.num_rows == table.num_rows:
         return table
     keep = np.sort(last["_row_max"].to_numpy())
     return table.take(pa.array(keep))
+
+
+def dedupe_candle_batch(table: pa.Table) -> pa.Table:
+    """The batch with one row per (symbol, session): the last one, in the original order."""
+    return dedupe_keys(table, ["symbol", "session"])
