@@ -47,7 +47,16 @@ class WarehouseMissingError(OptionsHelperError):
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.IOException) and any(m in str(exc).lower() for m in _LOCK_MARKERS)
+    """The file is locked by another process, or (same process) open in the other mode.
+
+    Within one process DuckDB refuses a read-only and a read-write connection to the same file
+    at the same time (e.g. the run heartbeat thread writing while the job reads); that clears
+    as soon as the other connection closes, so it is retried like a lock.
+    """
+    text = str(exc).lower()
+    if isinstance(exc, duckdb.IOException):
+        return any(m in text for m in _LOCK_MARKERS)
+    return isinstance(exc, duckdb.ConnectionException) and "different configuration" in text
 
 
 @dataclass(frozen=True, slots=True)
