@@ -15,6 +15,7 @@ from options_helper.cli import (
     demo_cmd,
     ingest_cmd,
     portfolio_cmd,
+    research_cmd,
     run_cmd,
     watchlist_cmd,
 )
@@ -95,6 +96,10 @@ app.add_typer(
 )
 app.command("snapshot-options", help="Snapshot full option chains to Parquet for one data date.")(
     ingest_cmd.snapshot_options_cmd
+)
+app.command("flow", help="Open-interest flow: ΔOI per contract, top zones.")(research_cmd.flow_cmd)
+app.add_typer(
+    research_cmd.derived_app, name="derived", help="Derived volatility and positioning metrics."
 )
 app.command("demo", help="Run the daily pipeline over a simulated history.")(demo_cmd.demo)
 

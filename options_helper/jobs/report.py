@@ -23,6 +23,8 @@ class JobReport:
     checks: list[Any] = field(default_factory=list)
     # The RunLogger recording this job while it runs (set by JobContext.run).
     sink: Any = field(default=None, repr=False, compare=False)
+    # What the job computed, for the command that renders it (not part of asdict()).
+    payload: Any = field(default=None, repr=False, compare=False)
 
     def add(self, *results: AssetResult) -> None:
         """Append results and record them in the run ledger."""

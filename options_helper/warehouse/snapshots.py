@@ -73,3 +73,44 @@ def snapshot_index(
         "AND (?::DATE IS NULL OR data_date = ?::DATE) ORDER BY symbol, data_date",
         [symbol, symbol, data_date, data_date],
     ).df()
+
+
+def load_snapshot(
+    conn: duckdb.DuckDBPyConnection, data_dir: Path, symbol: str, data_date: date
+) -> pd.DataFrame | None:
+    """The snapshot of ``symbol`` on ``data_date`` (None when none is indexed)."""
+    row = conn.execute(
+        "SELECT path FROM options_snapshots WHERE symbol = ? AND data_date = ?", [symbol, data_date]
+    ).fetchone()
+    if row is None or not (data_dir / row[0]).exists():
+        return None
+    return normalize_snapshot(read_snapshot_file(data_dir, row[0]))
+
+
+def normalize_snapshot(df: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ``datetime.date`` (Parquet round-trips them as datetime64 in pandas)."""
+    for col in ("expiry", "data_date"):
+        if col in df.columns and not isinstance(df[col].iloc[0] if len(df) else None, date):
+            df[col] = pd.to_datetime(df[col]).dt.date
+    return df
+
+
+def latest_snapshot_dates(
+    conn: duckdb.DuckDBPyConnection, symbols: list[str], on_or_before: date
+) -> dict[str, date]:
+    """The latest indexed data date per symbol, not after ``on_or_before``."""
+    rows = conn.execute(
+        "SELECT symbol, max(data_date) FROM options_snapshots WHERE data_date <= ? "
+        "AND list_contains(?::VARCHAR[], symbol) GROUP BY symbol",
+        [on_or_before, symbols],
+    ).fetchall()
+    return dict(rows)
+
+
+def snapshot_dates(conn: duckdb.DuckDBPyConnection, symbol: str) -> list[date]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT data_date FROM options_snapshots WHERE symbol = ? ORDER BY data_date", [symbol]
+        ).fetchall()
+    ]

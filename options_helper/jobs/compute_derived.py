@@ -1,0 +1,163 @@
+"""Job ``compute_derived``: per-symbol, per-session volatility and positioning metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pyarrow as pa
+
+from options_helper.domain import calendar
+from options_helper.domain.derived import DERIVED_KEYS, derived_metrics
+from options_helper.domain.derived_chain import gex_by_strike
+from options_helper.errors import BadInputError
+from options_helper.jobs.context import JobContext, require_in_calendar
+from options_helper.jobs.frames import now_naive_utc
+from options_helper.jobs.postchecks import run_post_checks
+from options_helper.jobs.report import AssetResult, JobReport
+from options_helper.jobs.research_common import SnapshotCache, resolve_research_date
+from options_helper.jobs.writes import storage_failure
+from options_helper.warehouse.candles import read_candles
+from options_helper.warehouse.research import read_derived, replace_derived, replace_gex
+from options_helper.warehouse.snapshots import snapshot_dates
+
+JOB_NAME = "compute_derived"
+ASSET = "derived_metrics"
+METRIC_COLUMNS = [k for k in DERIVED_KEYS if k != "data_date"]
+TABLE_COLUMNS = ["symbol", "session", *METRIC_COLUMNS, "provider", "simulated", "computed_at"]
+IV_HISTORY_SESSIONS = 252
+
+
+def compute_derived(
+    ctx: JobContext,
+    symbols: list[str],
+    *,
+    as_of: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    all_history: bool = False,
+) -> JobReport:
+    """Derived metrics for each symbol on ``as_of``, on every stored snapshot session in
+    ``[start, end]``, or on all stored history (``all_history``) — in one run.
+
+    Sessions are computed oldest first so IV rank/percentile see the iv30 history computed
+    earlier in the same run. Rows replace any stored for the same (symbol, session).
+    """
+    ctx.ensure_warehouse()
+    window = _window(ctx, symbols, as_of, start, end, all_history)
+    report = JobReport(
+        JOB_NAME,
+        ctx.provider.name,
+        ctx.provider.simulated,
+        params={"symbols": symbols, "start": window[0], "end": window[1]},
+    )
+    cache = SnapshotCache(ctx)
+    with ctx.run(report):
+        ctx.progress.start(len(symbols), f"derived {window[0]} .. {window[1]}")
+        for symbol in symbols:
+            report.add(_derive_symbol(ctx, cache, symbol, *window))
+            ctx.progress.advance(1, symbol)
+        run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), window[1])
+    return report
+
+
+def _window(
+    ctx: JobContext,
+    symbols: list[str],
+    as_of: date | None,
+    start: date | None,
+    end: date | None,
+    all_history: bool,
+) -> tuple[date, date]:
+    if all_history:
+        if start or end or as_of:
+            raise BadInputError("--all cannot be combined with --as-of/--start/--end")
+        return calendar.CALENDAR_START, ctx.latest_session()
+    if start is None and end is None:
+        d = resolve_research_date(ctx, symbols, as_of)
+        return d, d
+    if as_of is not None or start is None:
+        raise BadInputError("use --as-of, or --start [--end], or --all")
+    require_in_calendar(start, "--start")
+    last = end or ctx.latest_session()
+    if start > last:
+        raise BadInputError(f"--start {start} is after --end {last}")
+    return start, last
+
+
+def _derive_symbol(
+    ctx: JobContext, cache: SnapshotCache, symbol: str, start: date, end: date
+) -> AssetResult:
+    with ctx.warehouse.reader() as conn:
+        sessions = [d for d in snapshot_dates(conn, symbol) if start <= d <= end]
+        candles = read_candles(conn, symbol, end=end)
+        stored = read_derived(conn, [symbol], end=end)
+    if not sessions:
+        return AssetResult(
+            ASSET,
+            symbol,
+            "failed",
+            error_type="not_found",
+            error_message=f"no snapshots of {symbol} between {start} and {end}; run "
+            f"`options-helper snapshot-options --symbol {symbol}` first",
+        )
+    iv_hist = _iv_history(stored, before=sessions[0])
+    rows, gex = [], []
+    for session in sessions:
+        chain = cache.get(symbol, session)
+        if chain is None or chain.empty:
+            continue
+        spot = float(chain["spot"].iloc[0])
+        metrics = derived_metrics(
+            chain,
+            spot=spot,
+            data_date=session,
+            candles=candles,
+            iv_history=iv_hist.tail(IV_HISTORY_SESSIONS - 1),
+            rate=ctx.config.risk_free_rate,
+        )
+        rows.append({"symbol": symbol, "session": session, **_metric_values(metrics)})
+        iv_hist = pd.concat([iv_hist, pd.Series([metrics["iv30"]], index=[session])])
+        g = gex_by_strike(chain, spot=spot)
+        g.insert(0, "session", session)
+        g.insert(0, "symbol", symbol)
+        gex.append(g)
+        cache.drop_before(symbol, session)
+    result = AssetResult(
+        ASSET,
+        symbol,
+        "success",
+        rows=len(rows),
+        min_event=sessions[0],
+        max_event=sessions[-1],
+    )
+    try:
+        with ctx.warehouse.writer() as conn:
+            replace_derived(conn, _derived_arrow(ctx, rows), TABLE_COLUMNS)
+            if gex:
+                replace_gex(conn, pa.Table.from_pandas(pd.concat(gex), preserve_index=False))
+    except Exception as exc:
+        return storage_failure([result], exc)[0]
+    return result
+
+
+def _metric_values(metrics: dict) -> dict:
+    return {k: metrics[k] for k in METRIC_COLUMNS}
+
+
+def _iv_history(stored: pd.DataFrame, *, before: date) -> pd.Series:
+    if stored.empty:
+        return pd.Series(dtype=float)
+    sessions = pd.to_datetime(stored["session"]).dt.date
+    keep = (sessions < before).to_numpy()
+    return pd.Series(stored.loc[keep, "iv30"].to_numpy(dtype=float), index=list(sessions[keep]))
+
+
+def _derived_arrow(ctx: JobContext, rows: list[dict]) -> pa.Table:
+    df = pd.DataFrame(rows)
+    df["provider"] = ctx.provider.name
+    df["simulated"] = ctx.provider.simulated
+    df["computed_at"] = now_naive_utc()
+    for col in ("atm_iv_expiry", "max_pain_expiry"):
+        df[col] = pd.to_datetime(df[col]).dt.date
+    return pa.Table.from_pandas(df[TABLE_COLUMNS], preserve_index=False)

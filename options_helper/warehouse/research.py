@@ -1,0 +1,82 @@
+"""Stores for research products: options_flow, derived_metrics, derived_gex_by_strike."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+FLOW_TABLE_COLUMNS = (
+    "symbol, session, prev_session, contract_symbol, expiry, strike, option_type, dte, spot, "
+    "mark, delta, oi_prev, oi, delta_oi, volume, volume_prev, volume_notional_usd, "
+    "delta_oi_notional_usd, delta_notional_usd, flow_class, gap, computed_at"
+)
+
+
+def _replace_scope(
+    conn: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, columns: str
+) -> int:
+    """Replace every (symbol, session) present in ``batch`` (idempotent per scope)."""
+    if batch.num_rows == 0:
+        return 0
+    view = f"_incoming_{table}"
+    conn.register(view, batch)
+    try:
+        conn.execute(
+            f"DELETE FROM {table} t USING (SELECT DISTINCT symbol, session FROM {view}) s "
+            "WHERE t.symbol = s.symbol AND t.session = s.session"
+        )
+        conn.execute(f"INSERT INTO {table} SELECT {columns} FROM {view}")
+    finally:
+        conn.unregister(view)
+    return batch.num_rows
+
+
+def replace_flow(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    return _replace_scope(conn, "options_flow", batch, FLOW_TABLE_COLUMNS)
+
+
+def replace_derived(conn: duckdb.DuckDBPyConnection, batch: pa.Table, columns: list[str]) -> int:
+    return _replace_scope(conn, "derived_metrics", batch, ", ".join(columns))
+
+
+def replace_gex(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
+    return _replace_scope(
+        conn,
+        "derived_gex_by_strike",
+        batch,
+        "symbol, session, strike, call_gex_usd_per_1pct, put_gex_usd_per_1pct, "
+        "net_gex_usd_per_1pct",
+    )
+
+
+def read_flow(conn: duckdb.DuckDBPyConnection, symbol: str, start: date, end: date) -> pd.DataFrame:
+    return conn.execute(
+        f"SELECT {FLOW_TABLE_COLUMNS} FROM options_flow WHERE symbol = ? "
+        "AND session BETWEEN ? AND ? ORDER BY session, contract_symbol",
+        [symbol, start, end],
+    ).df()
+
+
+def read_derived(
+    conn: duckdb.DuckDBPyConnection,
+    symbols: list[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT * FROM derived_metrics WHERE (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], symbol)) "
+        "AND session >= coalesce(?::DATE, DATE '1900-01-01') "
+        "AND session <= coalesce(?::DATE, DATE '2999-12-31') ORDER BY symbol, session",
+        [symbols, symbols, start, end],
+    ).df()
+
+
+def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT strike, call_gex_usd_per_1pct, put_gex_usd_per_1pct, net_gex_usd_per_1pct "
+        "FROM derived_gex_by_strike WHERE symbol = ? AND session = ? ORDER BY strike",
+        [symbol, session],
+    ).df()
