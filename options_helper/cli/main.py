@@ -101,6 +101,8 @@ app.command("flow", help="Open-interest flow: ΔOI per contract, top zones.")(re
 app.add_typer(
     research_cmd.derived_app, name="derived", help="Derived volatility and positioning metrics."
 )
+app.command("briefing", help="Write the daily Markdown + JSON briefing.")(research_cmd.briefing_cmd)
+app.command("dashboard", help="Console dashboard for a session.")(research_cmd.dashboard_cmd)
 app.command("demo", help="Run the daily pipeline over a simulated history.")(demo_cmd.demo)
 
 

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from options_helper.cli.params import parse_date
+from options_helper.cli.portfolio_view import portfolio_view
 from options_helper.cli.render import emit
 from options_helper.cli.state import state
 from options_helper.domain.portfolio import Portfolio
@@ -20,6 +21,7 @@ from options_helper.jobs.portfolio_admin import (
     next_position_id,
     remove_position,
 )
+from options_helper.jobs.portfolio_analysis import analyze_configured_portfolio
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -150,3 +152,35 @@ def list_(ctx: typer.Context) -> None:
     st = state(ctx)
     p = load_portfolio(st.config().portfolio_path)
     emit(st, p, human=_table(p))
+
+
+@app.command("analyze")
+def analyze(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Valuation date (default: latest snapshot).")
+    ] = None,
+    spot_shock_pct: Annotated[
+        list[str] | None,
+        typer.Option(help="Spot shock in % (5 = +5%); repeatable, lists 1,2 or ranges -10:10:5."),
+    ] = None,
+    vol_shock_pts: Annotated[
+        list[str] | None, typer.Option(help="Vol shock in points (5 = +0.05); as above.")
+    ] = None,
+    days: Annotated[
+        list[str] | None, typer.Option(help="Calendar days forward; as above (default 0).")
+    ] = None,
+) -> None:
+    """Mark each leg from the latest snapshot (market mid), P&L, Greeks, stress grid."""
+    st = state(ctx)
+    cfg = st.config()
+    job = st.job_context(cfg)
+    report = analyze_configured_portfolio(
+        cfg,
+        as_of=parse_date(as_of, "--as-of"),
+        latest_session=job.latest_session(),
+        spot_shocks_pct=spot_shock_pct,
+        vol_shocks_pts=vol_shock_pts,
+        days=days,
+    )
+    emit(st, report, human=portfolio_view(report))

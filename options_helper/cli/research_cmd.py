@@ -6,12 +6,15 @@ from typing import Annotated
 
 import typer
 
+from options_helper.cli.dashboard_view import dashboard_view
 from options_helper.cli.ingest_cmd import SymbolOpt, WatchlistOpt
 from options_helper.cli.params import parse_date
 from options_helper.cli.progress import progress_for
 from options_helper.cli.render import emit, exit_for
 from options_helper.cli.research_view import derived_table, flow_tables, stats_table
 from options_helper.cli.state import state
+from options_helper.jobs.build_briefing import build_briefing
+from options_helper.jobs.build_dashboard import build_dashboard
 from options_helper.jobs.compute_derived import compute_derived
 from options_helper.jobs.compute_flow import compute_flow
 from options_helper.jobs.research_views import derived_history, derived_stats, flow_view
@@ -113,3 +116,33 @@ def stats(
     hist = derived_history(cfg, select_symbols(cfg, symbol, watchlist))
     result = derived_stats(hist, window=window, trend_window=trend_window)
     emit(st, {"stats": [s.asdict() for s in result]}, human=stats_table(result))
+
+
+def briefing_cmd(
+    ctx: typer.Context,
+    symbol: SymbolOpt = None,
+    watchlist: WatchlistOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Write the daily Markdown + JSON briefing for a session."""
+    st = state(ctx)
+    cfg = st.config()
+    symbols = select_symbols(cfg, symbol, watchlist)
+    report = build_briefing(st.job_context(cfg), symbols, as_of=parse_date(as_of, "--as-of"))
+    md = next((a.path for a in report.assets if a.path), None)
+    emit(st, report, human=report.asstr() + (f"\n  written: {cfg.data_dir / md}" if md else ""))
+    exit_for(report)
+
+
+def dashboard_cmd(
+    ctx: typer.Context,
+    symbol: SymbolOpt = None,
+    watchlist: WatchlistOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Console dashboard for a session, from its briefing and the run ledger."""
+    st = state(ctx)
+    cfg = st.config()
+    symbols = select_symbols(cfg, symbol, watchlist)
+    report = build_dashboard(st.job_context(cfg), symbols, as_of=parse_date(as_of, "--as-of"))
+    emit(st, report.payload, human=dashboard_view(report.payload))

@@ -1,7 +1,6 @@
 """``run daily``: the automation order for one session as child runs of one parent run.
 
-candles → option bars → snapshots → checks (flow, derived, briefing and dashboard join the
-sequence as they land).
+candles → option bars → snapshots → flow → derived → briefing → dashboard → checks.
 """
 
 from __future__ import annotations
@@ -9,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from options_helper.jobs.build_briefing import build_briefing
+from options_helper.jobs.build_dashboard import build_dashboard
+from options_helper.jobs.compute_derived import compute_derived
+from options_helper.jobs.compute_flow import compute_flow
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.ingest_candles import ingest_candles
 from options_helper.jobs.ingest_options_bars import ingest_options_bars
@@ -61,6 +64,10 @@ def run_daily(ctx: JobContext, symbols: list[str], session: date) -> DailyReport
             lambda: ingest_candles(child, symbols, end=session),
             lambda: ingest_options_bars(child, symbols, end=session),
             lambda: snapshot_options(child, symbols, as_of=session),
+            lambda: compute_flow(child, symbols, as_of=session),
+            lambda: compute_derived(child, symbols, as_of=session),
+            lambda: build_briefing(child, symbols, as_of=session),
+            lambda: build_dashboard(child, symbols, as_of=session),
             lambda: run_checks_job(child, symbols=symbols, as_of=session),
         )
         for step in steps:

@@ -15,7 +15,16 @@ from options_helper.warehouse.ledger import query_rows
 from options_helper.warehouse.migrate import require_schema
 
 # Jobs expected to run every session (extended as jobs land).
-EXPECTED_JOBS = ("ingest_candles", "ingest_options_bars", "snapshot_options", "run_checks")
+EXPECTED_JOBS = (
+    "ingest_candles",
+    "ingest_options_bars",
+    "snapshot_options",
+    "compute_flow",
+    "compute_derived",
+    "build_briefing",
+    "build_dashboard",
+    "run_checks",
+)
 FAIL_ON = ("failures", "stale", "checks")
 
 

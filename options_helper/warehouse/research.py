@@ -66,12 +66,15 @@ def read_derived(
     start: date | None = None,
     end: date | None = None,
 ) -> pd.DataFrame:
-    return conn.execute(
+    df = conn.execute(
         "SELECT * FROM derived_metrics WHERE (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], symbol)) "
         "AND session >= coalesce(?::DATE, DATE '1900-01-01') "
         "AND session <= coalesce(?::DATE, DATE '2999-12-31') ORDER BY symbol, session",
         [symbols, symbols, start, end],
     ).df()
+    for col in ("session", "atm_iv_expiry", "max_pain_expiry"):
+        df[col] = [None if pd.isna(x) else pd.Timestamp(x).date() for x in df[col]]
+    return df
 
 
 def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.DataFrame:
