@@ -5,21 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-import pyarrow as pa
 
 from options_helper.domain import calendar
-from options_helper.domain.flow import FLOW_COLUMNS, contract_flow, net_window
+from options_helper.domain.flow import FLOW_COLUMNS, net_window
 from options_helper.errors import BadInputError
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.frames import now_naive_utc
 from options_helper.jobs.postchecks import run_post_checks
 from options_helper.jobs.report import AssetResult, JobReport
-from options_helper.jobs.research_common import SnapshotCache, resolve_research_date
+from options_helper.jobs.research_common import resolve_research_date
 from options_helper.jobs.writes import storage_failure
-from options_helper.warehouse.research import replace_flow
+from options_helper.warehouse.flow_sql import FlowPair, compute_flow_sql, snapshot_paths
+from options_helper.warehouse.research import read_flow
 
 JOB_NAME = "compute_flow"
 ASSET = "options_flow"
+# Pairs per SQL pass: bounds the memory of one read_parquet over many snapshot files.
+CHUNK_PAIRS = 2000
 
 
 def compute_flow(
@@ -29,8 +31,8 @@ def compute_flow(
 
     Each session is compared with the previous XNYS session's snapshot; a missing one is a
     reported gap (rows flagged ``gap``), never bridged to an older snapshot. Rows replace any
-    stored for the same (symbol, session). ``report.payload`` holds the netted window per
-    symbol (a DataFrame of contract rows) for display.
+    stored for the same (symbol, session), all symbols in one transaction. ``report.payload``
+    holds the netted window per symbol (a DataFrame of contract rows) for display.
     """
     if window < 1:
         raise BadInputError("--window must be at least 1")
@@ -44,64 +46,94 @@ def compute_flow(
         params={"symbols": symbols, "as_of": data_date, "window": window},
     )
     netted: dict[str, pd.DataFrame] = {}
-    cache = SnapshotCache(ctx)
     with ctx.run(report):
         ctx.progress.start(len(symbols), f"flow {data_date}")
-        for symbol in symbols:
-            result, frames = _flow_symbol(ctx, cache, symbol, sessions)
-            report.add(result)
-            if frames:
-                netted[symbol] = net_window(frames) if len(frames) > 1 else frames[0]
+        planned, failed = _plan(ctx, list(dict.fromkeys(symbols)), sessions)
+        results = {
+            symbol: AssetResult(
+                ASSET,
+                symbol,
+                "success",
+                min_event=sessions[0],
+                max_event=sessions[-1],
+                extra={"gap_sessions": [str(p.session) for p in pairs if p.prev_path is None]},
+            )
+            for symbol, pairs in planned.items()
+        }
+        try:
+            stored = _write(ctx, planned, sessions)
+        except Exception as exc:
+            storage_failure(list(results.values()), exc)
+            stored = {}
+        for symbol, rows in stored.items():
+            results[symbol].rows = len(rows)
+            netted[symbol] = _netted(rows, window)
+        for symbol in dict.fromkeys(symbols):
+            report.add(failed[symbol] if symbol in failed else results[symbol])
             ctx.progress.advance(1, symbol)
         run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), data_date)
     report.payload = netted
     return report
 
 
-def _flow_symbol(
-    ctx: JobContext, cache: SnapshotCache, symbol: str, sessions: list[date]
-) -> tuple[AssetResult, list[pd.DataFrame]]:
-    frames = []
-    for session in sessions:
-        today = cache.get(symbol, session)
-        if today is None:
-            return (
-                AssetResult(
-                    ASSET,
-                    symbol,
-                    "failed",
-                    error_type="not_found",
-                    error_message=f"no snapshot of {symbol} for {session}; run "
-                    f"`options-helper snapshot-options --symbol {symbol} --as-of {session}`",
-                ),
-                [],
+def _plan(
+    ctx: JobContext, symbols: list[str], sessions: list[date]
+) -> tuple[dict[str, list[FlowPair]], dict[str, AssetResult]]:
+    """Pairs to compute per symbol, and a not_found result for each symbol missing a session.
+
+    A snapshot counts only if its file exists; a missing previous one makes the pair a gap.
+    """
+    prev = {s: calendar.previous_session(s) for s in sessions}
+    with ctx.warehouse.reader() as conn:
+        paths = snapshot_paths(conn, symbols, prev[sessions[0]], sessions[-1])
+    data_dir = ctx.config.data_dir
+    found = {key: rel for key, rel in paths.items() if (data_dir / rel).exists()}
+    planned: dict[str, list[FlowPair]] = {}
+    failed: dict[str, AssetResult] = {}
+    for symbol in symbols:
+        missing = next((s for s in sessions if (symbol, s) not in found), None)
+        if missing is not None:
+            failed[symbol] = AssetResult(
+                ASSET,
+                symbol,
+                "failed",
+                error_type="not_found",
+                error_message=f"no snapshot of {symbol} for {missing}; run "
+                f"`options-helper snapshot-options --symbol {symbol} --as-of {missing}`",
             )
-        prev_session = calendar.previous_session(session)
-        rows = contract_flow(
-            today, cache.get(symbol, prev_session), session=session, previous_session=prev_session
-        )
-        frames.append(rows)
-    result = AssetResult(
-        ASSET,
-        symbol,
-        "success",
-        rows=sum(len(f) for f in frames),
-        min_event=sessions[0],
-        max_event=sessions[-1],
-        extra={"gap_sessions": [str(f["session"].iloc[0]) for f in frames if f["gap"].any()]},
-    )
-    try:
-        with ctx.warehouse.writer() as conn:
-            replace_flow(conn, _to_arrow(symbol, pd.concat(frames, ignore_index=True)))
-    except Exception as exc:
-        return storage_failure([result], exc)[0], []
-    return result, frames
+            continue
+        planned[symbol] = [
+            FlowPair(symbol, s, prev[s], found[(symbol, s)], found.get((symbol, prev[s])))
+            for s in sessions
+        ]
+    return planned, failed
 
 
-def _to_arrow(symbol: str, rows: pd.DataFrame) -> pa.Table:
-    df = rows[[c for c in FLOW_COLUMNS if c != "underlying"]].copy()
-    df.insert(0, "symbol", symbol)
-    df["computed_at"] = now_naive_utc()
-    for col in ("session", "prev_session", "expiry"):
-        df[col] = pd.to_datetime(df[col]).dt.date
-    return pa.Table.from_pandas(df, preserve_index=False)
+def _write(
+    ctx: JobContext, planned: dict[str, list[FlowPair]], sessions: list[date]
+) -> dict[str, pd.DataFrame]:
+    """Compute and store every pair in one transaction; the stored rows of each symbol."""
+    if not planned:
+        return {}
+    pairs = [p for symbol_pairs in planned.values() for p in symbol_pairs]
+    computed_at = now_naive_utc()
+    with ctx.warehouse.writer() as conn:
+        for start in range(0, len(pairs), CHUNK_PAIRS):
+            chunk = pairs[start : start + CHUNK_PAIRS]
+            compute_flow_sql(conn, ctx.config.data_dir, chunk, computed_at)
+        return {s: read_flow(conn, s, sessions[0], sessions[-1]) for s in planned}
+
+
+def _netted(stored: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Stored rows as ``contract_flow`` returns them, netted over the window if longer than 1."""
+    rows = stored.rename(columns={"symbol": "underlying"})
+    for col in ("expiry", "session", "prev_session"):
+        rows[col] = pd.to_datetime(rows[col]).dt.date
+    rows["dte"] = rows["dte"].astype("Int64")
+    rows["gap"] = rows["gap"].astype(bool)
+    # classify_flow labels are plain objects; keep the payload's dtypes those of contract_flow.
+    rows["flow_class"] = rows["flow_class"].astype(object)
+    rows = rows[FLOW_COLUMNS]
+    if window == 1:
+        return rows
+    return net_window([frame for _, frame in rows.groupby("session", sort=True)])
