@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from options_helper.domain import calendar
@@ -14,6 +18,7 @@ from options_helper.domain.chain import enrich_chain
 from options_helper.observability.checks import (
     CHECKS,
     Check,
+    CheckInput,
     Outcome,
     catalogue,
     check_candle_batch_duplicates,
@@ -25,7 +30,10 @@ from options_helper.observability.checks import (
     partitions_for,
     persist_results,
     run_checks,
+    snapshot_arrays,
+    snapshot_sql,
 )
+from options_helper.observability.checks import snapshots as snapshots_module
 from options_helper.observability.checks.snapshots import standard_monthly_expiry
 from options_helper.providers.sim import SimProvider
 from options_helper.warehouse import Warehouse
@@ -475,7 +483,14 @@ def test_snapshot_not_indexed_is_skipped_and_bad_partition_is_an_error(wh):
 # -- generic key checks --------------------------------------------------------------------------
 
 
+def _drop_research_tables(wh: Warehouse) -> None:
+    """The warehouse as it was before migration 003 created the research tables."""
+    execute(wh, "DROP TABLE IF EXISTS options_flow")
+    execute(wh, "DROP TABLE IF EXISTS derived_metrics")
+
+
 def test_flow_and_derived_checks_skip_until_their_tables_exist(wh):
+    _drop_research_tables(wh)
     for asset in ("options_flow", "derived_metrics"):
         got = run(wh, asset, "AAPL")
         assert len(got) == 2
@@ -484,6 +499,8 @@ def test_flow_and_derived_checks_skip_until_their_tables_exist(wh):
 
 
 def _flow_table(wh: Warehouse, rows: list[tuple]) -> None:
+    # Only the key columns (and NULL keys, which migration 003's NOT NULLs would refuse).
+    _drop_research_tables(wh)
     execute(
         wh,
         "CREATE TABLE options_flow (symbol VARCHAR, session DATE, contract_symbol VARCHAR, "
@@ -521,6 +538,7 @@ def test_flow_null_keys_and_duplicates_fail_once_the_table_exists(wh):
 
 
 def test_generic_check_reports_columns_the_table_lacks(wh):
+    _drop_research_tables(wh)
     execute(wh, "CREATE TABLE derived_metrics (symbol VARCHAR, spot DOUBLE)")
     got = run(wh, "derived_metrics", "AAPL")
     assert {r.status for r in got.values()} == {"error"}
@@ -621,4 +639,241 @@ def test_catalogue_names_are_unique_and_cover_every_check():
         "options_snapshot_file",
         "options_flow",
         "derived_metrics",
+    }
+
+
+# -- batched evaluation --------------------------------------------------------------------------
+
+
+class _CountingConn:
+    """A reader connection that counts the queries sent through it."""
+
+    def __init__(self, conn, sent: list[str]):
+        self._conn, self._sent = conn, sent
+
+    def execute(self, sql, params=None):
+        self._sent.append(sql)
+        return self._conn.execute(sql, params if params is not None else [])
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+@pytest.fixture
+def queries(monkeypatch) -> list[str]:
+    sent: list[str] = []
+    plain_reader = Warehouse.reader
+
+    @contextmanager
+    def counting_reader(self):
+        with plain_reader(self) as conn:
+            yield _CountingConn(conn, sent)
+
+    monkeypatch.setattr(Warehouse, "reader", counting_reader)
+    return sent
+
+
+def test_candle_checks_send_as_many_queries_for_twenty_symbols_as_for_one(wh, queries):
+    symbols = [f"S{i:02d}" for i in range(20)]
+    insert(wh, "candles_daily", pd.concat([candles(s, date(2026, 10, 1)) for s in symbols]))
+    run_checks(wh, wh.path.parent, "candles_daily", symbols[:1], as_of=END)
+    one = len(queries)
+    queries.clear()
+    results = run_checks(wh, wh.path.parent, "candles_daily", symbols, as_of=END)
+    assert len(queries) == one
+    assert [r.partition_key for r in results] == [s for s in symbols for _ in range(5)]
+    assert {r.status for r in results} == {"pass"}
+
+
+def test_a_batch_check_sees_all_partitions_in_one_call(wh):
+    calls = []
+
+    def batch_fn(batch):
+        calls.append(batch.partition_keys)
+        return {k: Outcome("pass", f"saw {k}") for k in batch.partition_keys}
+
+    check = Check.batched("seen", "candles_daily", "warn", "", batch_fn)
+    results = run_checks(
+        wh, wh.path.parent, "candles_daily", ["A", "B", "A"], as_of=END, checks=[check]
+    )
+    assert calls == [("A", "B")]
+    assert [(r.partition_key, r.message) for r in results] == [("A", "saw A"), ("B", "saw B")]
+    assert check.fn(CheckInput(None, wh.path.parent, "C", END)) == Outcome("pass", "saw C")
+
+
+def test_a_raising_batch_fails_every_partition_and_a_partition_error_only_its_own(wh):
+    def raising(batch):
+        raise RuntimeError("batch kaboom")
+
+    def partial(batch):
+        return {"A": Outcome("pass", "ok"), "B": ValueError("bad B")}
+
+    checks = [
+        Check.batched("raising", "candles_daily", "warn", "", raising),
+        Check.batched("partial", "candles_daily", "warn", "", partial),
+    ]
+    got = run_checks(wh, wh.path.parent, "candles_daily", ["A", "B", "C"], as_of=END, checks=checks)
+    by = {(r.partition_key, r.check_name): r for r in got}
+    assert {by[(k, "raising")].status for k in "ABC"} == {"error"}
+    assert "RuntimeError: batch kaboom" in by[("C", "raising")].message
+    assert by[("A", "partial")].status == "pass"
+    assert by[("B", "partial")].status == "error"
+    assert by[("B", "partial")].message == "check partial raised ValueError: bad B"
+    assert by[("C", "partial")].status == "error"  # no outcome returned for C
+    assert by[("C", "partial")].metrics == {"exception": "TypeError"}
+
+
+def test_single_partition_functions_agree_with_the_batch(wh):
+    df = candles()
+    insert(wh, "candles_daily", df[df["session"] != date(2026, 11, 10)])
+    results = run(wh, "candles_daily", "AAPL")
+    with wh.reader() as conn:
+        for check in checks_for("candles_daily"):
+            alone = check.fn(CheckInput(conn, wh.path.parent, "AAPL", END))
+            batched = results[check.name]
+            assert (alone.status, alone.message, alone.metrics) == (
+                batched.status,
+                batched.message,
+                batched.metrics,
+            )
+
+
+@pytest.mark.parametrize("key_type", ["DATE", "VARCHAR"])
+def test_duplicate_keys_are_found_with_or_without_the_bitmap(wh, key_type, queries):
+    # DATE keys take the per-partition bitmap; VARCHAR keys group every key. Same answers.
+    execute(wh, f"CREATE TABLE t (sym VARCHAR, d {key_type})")
+    execute(
+        wh,
+        "INSERT INTO t VALUES ('A', '2026-01-02'), ('A', '2026-01-02'), ('A', '2026-01-02'), "
+        "('A', '2026-01-05'), ('B', '2026-01-02'), ('B', NULL), ('B', NULL), ('C', '2026-01-09'), "
+        "('C', NULL)",
+    )
+    dups = duplicate_keys_check("t", ["sym", "d"], "sym")
+    check = Check("t_dups", "options_flow", "error", "", dups)
+    results = run_checks(
+        wh, wh.path.parent, "options_flow", ["A", "B", "C", "D"], as_of=END, checks=[check]
+    )
+    got = {r.partition_key: r for r in results}
+    a = got["A"].metrics
+    assert (got["A"].status, a["duplicate_keys"], a["extra_rows"]) == ("fail", 1, 2)
+    assert str(a["first_duplicate"]["d"]) == "2026-01-02"
+    assert got["B"].status == "fail" and got["B"].metrics["first_duplicate"]["d"] is None
+    assert (got["C"].status, got["D"].status) == ("pass", "skip")
+    assert any("bitstring_agg" in q for q in queries) == (key_type == "DATE")
+
+
+# -- snapshot files: one read, in memory, same answers as DuckDB ---------------------------------
+
+
+def _defective_table(clean_chain: pd.DataFrame) -> pa.Table:
+    df = clean_chain.copy()
+    sym = clean_chain["contract_symbol"]
+    df.loc[0, "contract_symbol"] = None  # bad rows without a symbol are not named first
+    df.loc[1, "contract_symbol"] = ""
+    df.loc[2, "strike"] = df.loc[2, "strike"] + 0.0004  # within tolerance
+    df.loc[3, "strike"] = float("nan")
+    df.loc[4, "contract_symbol"] = f" {sym[4].lower()} "  # parse_osi strips and upper-cases
+    df.loc[5, "contract_symbol"] = sym[5][:4] + "  " + sym[5][4:]  # padded OSI
+    df.loc[6, "contract_symbol"] = sym[6][:-15] + "260230" + sym[6][-9:]  # 30 February
+    df.loc[7, "underlying"] = " aapl "
+    df.loc[8, "underlying"] = None
+    df.loc[9, "option_type"] = f" {df.loc[9, 'option_type'].upper()} "
+    df.loc[10, "option_type"] = None
+    df.loc[11, "expiry"] = df.loc[11, "expiry"] + timedelta(days=1)
+    two_sided = df.index[(df["bid"] > 0) & (df["ask"] > 0) & (df["dte"] >= 1)]
+    df.loc[two_sided[0], "bid"] = float("nan")  # DuckDB orders NaN above every number
+    df.loc[two_sided[1], "ask"] = float("nan")
+    df.loc[two_sided[2], ["bid", "ask"]] = float("nan")
+    df.loc[two_sided[3], "bid"] = df.loc[two_sided[3], "ask"] + 0.2
+    df.loc[two_sided[4], "dte"] = 0
+    df.loc[two_sided[5], "ask"] = df.loc[two_sided[5], "bid"]
+    with_iv = df.index[df["iv"].notna()]
+    df.loc[with_iv[0], "iv"] = float("inf")
+    df.loc[with_iv[1], "iv"] = 0.001
+    df.loc[with_iv[2], "iv"] = float("nan")
+    # pandas would write every NaN as NULL; keep NaN as NaN and make a few true NULLs.
+    nulls = {"strike": [12], "bid": [two_sided[6]], "ask": [two_sided[7]], "iv": [with_iv[3]]}
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for col in ("strike", "bid", "ask", "iv"):
+        mask = np.zeros(len(df), dtype=bool)
+        mask[nulls[col]] = True
+        values = pa.array(df[col].to_numpy(dtype=float), mask=mask)
+        table = table.set_column(table.schema.get_field_index(col), col, values)
+    return table
+
+
+def _write_table(wh: Warehouse, clean_chain: pd.DataFrame, table: pa.Table) -> Path:
+    path = write_snapshot(wh, clean_chain)  # the index row
+    write_snapshot_file(wh.path.parent, "AAPL", SNAP_DATE, table)
+    return path
+
+
+def _unnamed_bad_rows_only(clean_chain: pd.DataFrame) -> pa.Table:
+    df = clean_chain.copy()
+    df.loc[0, "contract_symbol"] = None
+    df.loc[1, "contract_symbol"] = ""
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+def _zero_strike_without_strike(clean_chain: pd.DataFrame) -> pa.Table:
+    # A zero OSI strike equals a NULL strike filled with zero; it must still be a mismatch.
+    df = clean_chain.copy()
+    df.loc[2, "contract_symbol"] = df.loc[2, "contract_symbol"][:-8] + "00000000"
+    df.loc[2, "strike"] = None
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+@pytest.mark.parametrize(
+    "make", [_defective_table, _unnamed_bad_rows_only, _zero_strike_without_strike]
+)
+def test_in_memory_snapshot_aggregates_equal_duckdb_ones(wh, clean_chain, make):
+    path = _write_table(wh, clean_chain, make(clean_chain))
+    table = pq.read_table(path)
+    with wh.reader() as conn:
+        p = str(path)
+        assert snapshot_arrays.symbol_counts(table) == snapshot_sql.symbol_counts(conn, p)
+        assert snapshot_arrays.null_iv_counts(table) == snapshot_sql.null_iv_counts(conn, p)
+        assert snapshot_arrays.crossed_counts(table) == snapshot_sql.crossed_counts(conn, p)
+        assert snapshot_arrays.iv_range_counts(table, 0.01, 5.0) == snapshot_sql.iv_range_counts(
+            conn, p, 0.01, 5.0
+        )
+        assert snapshot_arrays.distinct_expiries(table) == snapshot_sql.distinct_expiries(conn, p)
+
+
+def test_defective_snapshot_counts(clean_chain):
+    table = _defective_table(clean_chain)
+    assert pc.sum(pc.is_nan(table["bid"])).as_py() == 2 and table["bid"].null_count == 1
+    _rows, bad, counts, first = snapshot_arrays.symbol_counts(table)
+    assert (bad, counts["unparseable"], counts["strike"], counts["root"]) == (8, 3, 2, 1)
+    assert first == clean_chain.loc[3, "contract_symbol"]  # rows 0 and 1 have no symbol
+    _rows, bad, _counts, first = snapshot_arrays.symbol_counts(_unnamed_bad_rows_only(clean_chain))
+    assert (bad, first) == (2, "")  # the row loop kept the last unnamed one
+    _rows, _bad, counts, _first = snapshot_arrays.symbol_counts(
+        _zero_strike_without_strike(clean_chain)
+    )
+    assert counts["strike"] == 1
+
+
+def test_a_snapshot_file_is_read_once_for_all_its_checks(wh, clean_chain, monkeypatch):
+    write_snapshot(wh, clean_chain)
+    opened = []
+    plain = snapshots_module.pq.ParquetFile
+    monkeypatch.setattr(snapshots_module.pq, "ParquetFile", lambda p: opened.append(p) or plain(p))
+    got = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
+    assert len(got) == 5 and {r.status for r in got.values()} == {"pass"}
+    assert len(opened) == 1
+
+
+def test_unusual_snapshot_column_types_give_the_same_results(wh, clean_chain):
+    table = _defective_table(clean_chain)
+    _write_table(wh, clean_chain, table)
+    plain = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
+    i = table.schema.get_field_index
+    table = table.set_column(i("dte"), "dte", table["dte"].cast(pa.float64()))
+    table = table.set_column(i("expiry"), "expiry", table["expiry"].cast(pa.timestamp("us")))
+    table = table.set_column(i("underlying"), "underlying", table["underlying"].dictionary_encode())
+    _write_table(wh, clean_chain, table)
+    got = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
+    assert {n: (r.status, r.message) for n, r in got.items()} == {
+        n: (r.status, r.message) for n, r in plain.items()
     }

@@ -147,6 +147,10 @@ def test_run_daily_is_a_parent_with_child_runs(cli, data_dir):
         "ingest_candles",
         "ingest_options_bars",
         "snapshot_options",
+        "compute_flow",
+        "compute_derived",
+        "build_briefing",
+        "build_dashboard",
         "run_checks",
     ]
 

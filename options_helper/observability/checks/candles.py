@@ -1,14 +1,26 @@
-"""Checks of ``candles_daily`` (partition = symbol) and of a candle batch before its upsert."""
+"""Checks of ``candles_daily`` (partition = symbol) and of a candle batch before its upsert.
+
+Each stored check runs one query for all the symbols of a run (``*_batch``); the ``candles_*``
+functions are the same checks on one symbol.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from options_helper.domain import calendar
-from options_helper.observability.checks.base import CheckInput, CheckResult, Outcome
-from options_helper.observability.checks.generic import duplicate_keys_check, fetch_one
+from options_helper.observability.checks.base import (
+    BatchInput,
+    CheckResult,
+    Outcome,
+    each_partition,
+    one_partition,
+)
+from options_helper.observability.checks.generic import KEYS_SQL, duplicate_keys_batch
 
 ASSET = "candles_daily"
 MISSING_WINDOW_SESSIONS = 30
@@ -29,133 +41,191 @@ def _no_rows(symbol: str) -> Outcome:
     return Outcome("skip", f"no candles stored for {symbol}", {"rows": 0})
 
 
-def candles_ohlc_consistent(inp: CheckInput) -> Outcome:
+def _per_symbol(batch: BatchInput, sql: str, **params: Any) -> dict[str, tuple]:
+    """Rows of ``sql`` (first column: the symbol) by symbol; ``$keys`` is the batch's symbols."""
+    rows = batch.conn.execute(sql, {"keys": list(batch.partition_keys), **params}).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+# The candles of the batch's symbols, with the symbol as `_key`.
+_CANDLES = f"{KEYS_SQL} p JOIN candles_daily c ON c.symbol = p._key"
+
+
+def ohlc_batch(batch: BatchInput) -> dict[str, Outcome]:
     """Every stored candle has low ≤ min(open, close), high ≥ max(open, close), low > 0 and
     volume ≥ 0 (and finite prices)."""
-    rows, bad, first_bad = fetch_one(
-        inp.conn,
-        f"SELECT count(*), count(*) FILTER (WHERE NOT {_OHLC_OK}), "
-        f"min(session) FILTER (WHERE NOT {_OHLC_OK}) FROM candles_daily WHERE symbol = ?",
-        [inp.partition_key],
+    found = _per_symbol(
+        batch,
+        f"SELECT _key, count(*), count(*) FILTER (WHERE bad), min(session) FILTER (WHERE bad) "
+        f"FROM (SELECT p._key, c.session, NOT {_OHLC_OK} AS bad FROM {_CANDLES}) GROUP BY _key",
     )
-    if not rows:
-        return _no_rows(inp.partition_key)
-    metrics = {"rows": rows, "bad_rows": bad, "first_bad_session": first_bad}
-    if bad:
-        return Outcome(
-            "fail",
-            f"{bad} of {rows} candles break the OHLC bounds (first on {first_bad})",
-            metrics,
-        )
-    return Outcome("pass", f"all {rows} candles respect the OHLC bounds", metrics)
+    out = {}
+    for symbol in batch.partition_keys:
+        if symbol not in found:
+            out[symbol] = _no_rows(symbol)
+            continue
+        rows, bad, first_bad = found[symbol]
+        metrics = {"rows": rows, "bad_rows": bad, "first_bad_session": first_bad}
+        if bad:
+            out[symbol] = Outcome(
+                "fail",
+                f"{bad} of {rows} candles break the OHLC bounds (first on {first_bad})",
+                metrics,
+            )
+        else:
+            out[symbol] = Outcome("pass", f"all {rows} candles respect the OHLC bounds", metrics)
+    return out
 
 
-candles_no_duplicate_sessions = duplicate_keys_check(
-    "candles_daily", ("symbol", "session"), "symbol"
-)
+duplicate_sessions_batch = duplicate_keys_batch("candles_daily", ("symbol", "session"), "symbol")
 
 
-def candles_missing_sessions(inp: CheckInput) -> Outcome:
+def missing_sessions_batch(batch: BatchInput) -> dict[str, Outcome]:
     """XNYS sessions missing among the last 30 ending at as_of (only from the first stored one)."""
-    window = calendar.sessions_ending(inp.as_of, MISSING_WINDOW_SESSIONS)
-    (first_stored,) = fetch_one(
-        inp.conn, "SELECT min(session) FROM candles_daily WHERE symbol = ?", [inp.partition_key]
-    )
-    if first_stored is None:
-        return _no_rows(inp.partition_key)
-    expected = [s for s in window if s >= first_stored]
-    if not expected:
-        return Outcome(
-            "skip",
-            f"{inp.partition_key} has no candles on or before {inp.as_of}",
-            {"first_stored_session": first_stored},
+    window = calendar.sessions_ending(batch.as_of, MISSING_WINDOW_SESSIONS)
+    # Per symbol: its first stored session and the window sessions it lacks from then on.
+    found = _per_symbol(
+        batch,
+        f"""
+        WITH f AS (SELECT p._key, min(c.session) AS first_stored FROM {_CANDLES} GROUP BY p._key),
+        s AS (SELECT p._key, c.session FROM {_CANDLES} WHERE c.session BETWEEN $first AND $last),
+        m AS (
+            SELECT f._key, w.session
+            FROM f JOIN (SELECT unnest($window::DATE[]) AS session) w
+                ON w.session >= f.first_stored
+            ANTI JOIN s USING (_key, session)
         )
-    stored = {
-        r[0]
-        for r in inp.conn.execute(
-            "SELECT DISTINCT session FROM candles_daily WHERE symbol = ? "
-            "AND session BETWEEN ? AND ?",
-            [inp.partition_key, expected[0], expected[-1]],
-        ).fetchall()
-    }
-    missing = [s for s in expected if s not in stored]
-    metrics = {
-        "window_sessions": len(window),
-        "expected_sessions": len(expected),
-        "missing_sessions": len(missing),
-        "first_missing": missing[0] if missing else None,
-        "missing": missing[:_MAX_LISTED],
-        "first_stored_session": first_stored,
-    }
-    span = f"{expected[0]}..{expected[-1]}"
-    if missing:
-        return Outcome(
-            "fail",
-            f"{len(missing)} of {len(expected)} sessions in {span} have no candle "
-            f"(first {missing[0]})",
-            metrics,
-        )
-    return Outcome("pass", f"all {len(expected)} sessions in {span} have a candle", metrics)
-
-
-def candles_stale(inp: CheckInput) -> Outcome:
-    """The last stored session is the last session on or before as_of."""
-    (last,) = fetch_one(
-        inp.conn, "SELECT max(session) FROM candles_daily WHERE symbol = ?", [inp.partition_key]
-    )
-    if last is None:
-        return _no_rows(inp.partition_key)
-    behind = calendar.sessions_distance(last, inp.as_of)
-    metrics = {"last_session": last, "as_of": inp.as_of, "sessions_behind": behind}
-    if behind:
-        return Outcome(
-            "fail",
-            f"last candle is {last}, {behind} session(s) behind {inp.as_of}",
-            metrics,
-        )
-    return Outcome("pass", f"candles are current through {last}", metrics)
-
-
-def candles_extreme_return(inp: CheckInput) -> Outcome:
-    """No close-to-close |return| above 35% in the last 60 sessions ending at as_of."""
-    window = calendar.sessions_ending(inp.as_of, RETURN_WINDOW_SESSIONS)
-    if not window:
-        return Outcome("skip", f"no sessions on or before {inp.as_of}")
-    # The return of a session is against the previous *stored* close, so the first session of
-    # the window still gets its return from the candle before it.
-    count, max_abs, at = fetch_one(
-        inp.conn,
-        """
-        WITH r AS (
-            SELECT session, close / lag(close) OVER (ORDER BY session) - 1 AS ret
-            FROM candles_daily WHERE symbol = ? AND session <= ?
-        )
-        SELECT count(*), max(abs(ret)), arg_max(session, abs(ret))
-        FROM r WHERE session >= ? AND isfinite(ret)
+        SELECT f._key, f.first_stored,
+               list(m.session ORDER BY m.session) FILTER (WHERE m.session IS NOT NULL)
+        FROM f LEFT JOIN m USING (_key) GROUP BY f._key, f.first_stored
         """,
-        [inp.partition_key, window[-1], window[0]],
+        window=window,
+        first=window[0] if window else None,
+        last=window[-1] if window else None,
     )
-    if not count:
-        return Outcome(
-            "skip",
-            f"fewer than two candles for {inp.partition_key} in {window[0]}..{window[-1]}",
-            {"returns_checked": 0},
+
+    def judge(symbol: str) -> Outcome:
+        if symbol not in found:
+            return _no_rows(symbol)
+        first_stored, missing = found[symbol]
+        missing = missing or []
+        expected = [s for s in window if s >= first_stored]
+        if not expected:
+            return Outcome(
+                "skip",
+                f"{symbol} has no candles on or before {batch.as_of}",
+                {"first_stored_session": first_stored},
+            )
+        metrics = {
+            "window_sessions": len(window),
+            "expected_sessions": len(expected),
+            "missing_sessions": len(missing),
+            "first_missing": missing[0] if missing else None,
+            "missing": missing[:_MAX_LISTED],
+            "first_stored_session": first_stored,
+        }
+        span = f"{expected[0]}..{expected[-1]}"
+        if missing:
+            return Outcome(
+                "fail",
+                f"{len(missing)} of {len(expected)} sessions in {span} have no candle "
+                f"(first {missing[0]})",
+                metrics,
+            )
+        return Outcome("pass", f"all {len(expected)} sessions in {span} have a candle", metrics)
+
+    return each_partition(batch.partition_keys, judge)
+
+
+def stale_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
+    """The last stored session is the last session on or before as_of."""
+    found = _per_symbol(batch, f"SELECT _key, max(c.session) FROM {_CANDLES} GROUP BY _key")
+
+    def judge(symbol: str) -> Outcome:
+        if symbol not in found:
+            return _no_rows(symbol)
+        (last,) = found[symbol]
+        behind = calendar.sessions_distance(last, batch.as_of)
+        metrics = {"last_session": last, "as_of": batch.as_of, "sessions_behind": behind}
+        if behind:
+            return Outcome(
+                "fail",
+                f"last candle is {last}, {behind} session(s) behind {batch.as_of}",
+                metrics,
+            )
+        return Outcome("pass", f"candles are current through {last}", metrics)
+
+    return each_partition(batch.partition_keys, judge)
+
+
+def extreme_return_batch(batch: BatchInput) -> dict[str, Outcome]:
+    """No close-to-close |return| above 35% in the last 60 sessions ending at as_of."""
+    window = calendar.sessions_ending(batch.as_of, RETURN_WINDOW_SESSIONS)
+    if not window:
+        return {
+            s: Outcome("skip", f"no sessions on or before {batch.as_of}")
+            for s in batch.partition_keys
+        }
+    # The return of a session is against the previous *stored* close, so the first session of
+    # the window still gets its return from the candle before it: read that candle and the
+    # window's, not the whole history. Duplicate sessions follow in stored (rowid) order, as a
+    # one-symbol scan would give them.
+    found = _per_symbol(
+        batch,
+        f"""
+        WITH b AS (
+            SELECT p._key, coalesce(max(c.session) FILTER (WHERE c.session < $first), $first) AS lo
+            FROM {_CANDLES} GROUP BY p._key
+        ),
+        r AS (
+            SELECT b._key, c.session,
+                   c.close / lag(c.close) OVER (
+                       PARTITION BY b._key ORDER BY c.session, c.rowid) - 1 AS ret
+            FROM b JOIN candles_daily c ON c.symbol = b._key AND c.session BETWEEN b.lo AND $last
         )
-    metrics = {
-        "returns_checked": count,
-        "max_abs_return": round(float(max_abs), 6),
-        "session": at,
-        "threshold": EXTREME_ABS_RETURN,
-    }
-    if max_abs > EXTREME_ABS_RETURN:
-        return Outcome(
-            "fail",
-            f"close-to-close move of {max_abs:.1%} on {at} exceeds {EXTREME_ABS_RETURN:.0%}",
-            metrics,
-        )
-    return Outcome(
-        "pass", f"largest move in the last {count} sessions is {max_abs:.1%} ({at})", metrics
+        SELECT _key, count(*), max(abs(ret)), arg_max(session, abs(ret))
+        FROM r WHERE session >= $first AND isfinite(ret) GROUP BY _key
+        """,
+        first=window[0],
+        last=window[-1],
     )
+    out = {}
+    for symbol in batch.partition_keys:
+        if symbol not in found:
+            out[symbol] = Outcome(
+                "skip",
+                f"fewer than two candles for {symbol} in {window[0]}..{window[-1]}",
+                {"returns_checked": 0},
+            )
+            continue
+        count, max_abs, at = found[symbol]
+        metrics = {
+            "returns_checked": count,
+            "max_abs_return": round(float(max_abs), 6),
+            "session": at,
+            "threshold": EXTREME_ABS_RETURN,
+        }
+        if max_abs > EXTREME_ABS_RETURN:
+            out[symbol] = Outcome(
+                "fail",
+                f"close-to-close move of {max_abs:.1%} on {at} exceeds {EXTREME_ABS_RETURN:.0%}",
+                metrics,
+            )
+        else:
+            out[symbol] = Outcome(
+                "pass",
+                f"largest move in the last {count} sessions is {max_abs:.1%} ({at})",
+                metrics,
+            )
+    return out
+
+
+# The same checks on one symbol (CheckInput -> Outcome).
+candles_ohlc_consistent = one_partition(ohlc_batch)
+candles_no_duplicate_sessions = one_partition(duplicate_sessions_batch)
+candles_missing_sessions = one_partition(missing_sessions_batch)
+candles_stale = one_partition(stale_batch)
+candles_extreme_return = one_partition(extreme_return_batch)
 
 
 # -- batch (before upsert; pure Arrow, no warehouse) ---------------------------------------------

@@ -1,20 +1,27 @@
 """Reusable key checks parametrised by table, key columns and partition column.
 
 They serve the core tables (duplicate candles, duplicate option bars) and the tables other jobs
-add later (``options_flow``, ``derived_metrics``): a table that does not exist yet is a ``skip``
-with the message "table not created yet", and a table lacking the expected columns is an
-``error`` naming them, so a schema drift is visible instead of a confusing SQL error.
+add later (``options_flow``, ``derived_metrics``). Each asks its question of every partition of
+a run at once (:data:`KEYS_SQL` joins the partition keys in). A table that does not exist yet is
+a ``skip`` with the message "table not created yet", and a table lacking the expected columns is
+an ``error`` naming them, so a schema drift is visible instead of a confusing SQL error.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from options_helper.observability.checks.base import CheckInput, Outcome
+from options_helper.observability.checks.base import (
+    BatchFn,
+    BatchInput,
+    CheckFn,
+    Outcome,
+    one_partition,
+)
 
-CheckFn = Callable[[CheckInput], Outcome]
 TABLE_NOT_CREATED = "table not created yet"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -42,16 +49,26 @@ def table_exists(conn: Any, table: str) -> bool:
     return bool(row and row[0])
 
 
-def missing_columns(conn: Any, table: str, columns: Sequence[str]) -> list[str]:
-    """The names in ``columns`` that ``table`` lacks."""
+def column_types(conn: Any, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type name (``DATE``, ``BIGINT``...) of ``table``."""
     schema, name = _split(table)
     rows = conn.execute(
-        "SELECT column_name FROM information_schema.columns "
+        "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ?",
         [schema, name],
     ).fetchall()
-    present = {r[0] for r in rows}
+    return dict(rows)
+
+
+def missing_columns(conn: Any, table: str, columns: Sequence[str]) -> list[str]:
+    """The names in ``columns`` that ``table`` lacks."""
+    present = column_types(conn, table)
     return [c for c in columns if c not in present]
+
+
+# The partition keys of a batch as a relation (parameter ``$keys``): join it to a table on its
+# partition column.
+KEYS_SQL = "(SELECT unnest($keys::VARCHAR[]) AS _key)"
 
 
 def fetch_one(conn: Any, sql: str, params: Sequence[Any] = ()) -> tuple:
@@ -72,10 +89,10 @@ def _validated(table: str, keys: Sequence[str], partition_column: str) -> tuple[
     return table, list(keys)
 
 
-def _precondition(inp: CheckInput, table: str, columns: Sequence[str]) -> Outcome | None:
-    if not table_exists(inp.conn, table):
+def _precondition(conn: Any, table: str, columns: Sequence[str]) -> Outcome | None:
+    if not table_exists(conn, table):
         return Outcome("skip", TABLE_NOT_CREATED, {"table": table})
-    missing = missing_columns(inp.conn, table, columns)
+    missing = missing_columns(conn, table, columns)
     if missing:
         return Outcome(
             "error",
@@ -86,8 +103,12 @@ def _precondition(inp: CheckInput, table: str, columns: Sequence[str]) -> Outcom
     return None
 
 
-def null_keys_check(table: str, keys: Sequence[str], partition_column: str) -> CheckFn:
-    """A check failing when any row of the partition has a NULL in a key column.
+def _same_for_all(batch: BatchInput, outcome: Outcome) -> dict[str, Outcome]:
+    return {key: outcome for key in batch.partition_keys}
+
+
+def null_keys_batch(table: str, keys: Sequence[str], partition_column: str) -> BatchFn:
+    """A batch check failing for each partition where a row has a NULL in a key column.
 
     Args:
         table: the table (``schema.table`` allowed).
@@ -96,37 +117,115 @@ def null_keys_check(table: str, keys: Sequence[str], partition_column: str) -> C
     """
     table, keys = _validated(table, keys, partition_column)
     t, part = quote_ident(table), quote_ident(partition_column)
-    any_null = " OR ".join(f"{quote_ident(k)} IS NULL" for k in keys)
-    per_key = ", ".join(f"count(*) FILTER (WHERE {quote_ident(k)} IS NULL)" for k in keys)
+    any_null = " OR ".join(f"t.{quote_ident(k)} IS NULL" for k in keys)
+    per_key = ", ".join(f"count(*) FILTER (WHERE t.{quote_ident(k)} IS NULL)" for k in keys)
     sql = (
-        f"SELECT count(*), count(*) FILTER (WHERE {any_null}), {per_key} FROM {t} WHERE {part} = ?"
+        f"SELECT p._key, count(*), count(*) FILTER (WHERE {any_null}), {per_key} "
+        f"FROM {KEYS_SQL} p JOIN {t} t ON t.{part} = p._key GROUP BY p._key"
     )
 
-    def check(inp: CheckInput) -> Outcome:
-        blocked = _precondition(inp, table, [*keys, partition_column])
+    def batch_fn(batch: BatchInput) -> dict[str, Outcome]:
+        blocked = _precondition(batch.conn, table, [*keys, partition_column])
         if blocked:
-            return blocked
-        rows, bad, *nulls = fetch_one(inp.conn, sql, [inp.partition_key])
-        if not rows:
-            return Outcome("skip", f"no rows in {table} for {inp.partition_key}", {"rows": 0})
-        metrics = {
-            "rows": rows,
-            "null_key_rows": bad,
-            "nulls_by_column": dict(zip(keys, nulls, strict=True)),
+            return _same_for_all(batch, blocked)
+        found = {
+            key: counts
+            for key, *counts in batch.conn.execute(
+                sql, {"keys": list(batch.partition_keys)}
+            ).fetchall()
         }
-        if bad:
-            return Outcome(
-                "fail",
-                f"{bad} of {rows} rows of {table} for {inp.partition_key} have a NULL key",
-                metrics,
+        out = {}
+        for key in batch.partition_keys:
+            if key not in found:
+                out[key] = Outcome("skip", f"no rows in {table} for {key}", {"rows": 0})
+                continue
+            rows, bad, *nulls = found[key]
+            metrics = {
+                "rows": rows,
+                "null_key_rows": bad,
+                "nulls_by_column": dict(zip(keys, nulls, strict=True)),
+            }
+            if bad:
+                out[key] = Outcome(
+                    "fail", f"{bad} of {rows} rows of {table} for {key} have a NULL key", metrics
+                )
+            else:
+                out[key] = Outcome("pass", f"no NULL keys among {rows} rows of {table}", metrics)
+        return out
+
+    return batch_fn
+
+
+# Types a per-partition bitmap can count distinct values of (by their offset from the minimum).
+_DENSE_TYPES = {"DATE", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT"}
+_MAX_BITMAP_BITS = 1 << 27  # 16 MiB over all the partitions of a batch
+
+
+class _DuplicateKeys:
+    """SQL of one duplicate-key check; see :func:`duplicate_keys_batch`."""
+
+    def __init__(self, table: str, keys: list[str], partition_column: str):
+        self.table = table
+        t, part = quote_ident(table), quote_ident(partition_column)
+        rows = f"{KEYS_SQL} p JOIN {t} t ON t.{part} = p._key"
+        cols = [f"_c{i}" for i in range(len(keys))]
+        picked = ", ".join(f"t.{quote_ident(k)} AS {c}" for k, c in zip(keys, cols, strict=True))
+        self.rows_sql = f"SELECT p._key, count(*) FROM {rows} GROUP BY p._key"
+        # The first duplicate of a partition is its smallest key, as ORDER BY keys LIMIT 1 is.
+        self.dup_sql = f"""
+            SELECT _key, {", ".join(cols)}, n,
+                   count(*) OVER (PARTITION BY _key), sum(n - 1) OVER (PARTITION BY _key)
+            FROM (SELECT p._key, {picked}, count(*) AS n FROM {rows}
+                  GROUP BY ALL HAVING count(*) > 1)
+            QUALIFY row_number() OVER (PARTITION BY _key ORDER BY {", ".join(cols)}) = 1
+        """
+        # Keys (partition column, x): grouping every key of a large table is slow, but a
+        # partition holds a duplicate exactly when it has fewer distinct x than rows with an x
+        # (or two rows without), which a bitmap of x per partition counts in one pass.
+        others = [k for k in keys if k != partition_column]
+        self.dense = others[0] if len(keys) == 2 and len(others) == 1 else None
+        if self.dense:
+            x = quote_ident(self.dense)
+            self.span_sql = f"SELECT min({x}), max({x}) FROM {t}"
+            self.bitmap_sql = (
+                f"SELECT p._key, count(*), count(t.{x}), "
+                f"bit_count(bitstring_agg(t.{x} - $lo, 0, $span)) FROM {rows} GROUP BY p._key"
             )
-        return Outcome("pass", f"no NULL keys among {rows} rows of {table}", metrics)
 
-    return check
+    def _suspects(self, conn: Any, keys: list[str]) -> tuple[dict[str, int], list[str]] | None:
+        """(rows by partition, partitions holding a duplicate) from bitmaps; None when the keys
+        do not suit a bitmap (the exact query then decides alone)."""
+        if not self.dense or column_types(conn, self.table)[self.dense] not in _DENSE_TYPES:
+            return None
+        try:
+            lo, hi = fetch_one(conn, self.span_sql)
+            if lo is None:
+                return None
+            span = (hi - lo).days if isinstance(lo, date) else hi - lo
+            if (span + 1) * len(keys) > _MAX_BITMAP_BITS:
+                return None
+            got = conn.execute(self.bitmap_sql, {"keys": keys, "lo": lo, "span": span}).fetchall()
+        except Exception:  # an accelerator only: e.g. an infinite date has no offset
+            return None
+        rows = {key: n for key, n, _with_x, _distinct in got}
+        suspects = [key for key, n, with_x, distinct in got if with_x > distinct or n - with_x > 1]
+        return rows, suspects
+
+    def find(self, conn: Any, keys: list[str]) -> tuple[dict[str, int], dict[str, tuple]]:
+        """(rows by partition, first duplicate key by partition holding one)."""
+        found = self._suspects(conn, keys)
+        if found is None:
+            rows, suspects = dict(conn.execute(self.rows_sql, {"keys": keys}).fetchall()), keys
+        else:
+            rows, suspects = found
+        dups = {}
+        if suspects:
+            dups = {r[0]: r[1:] for r in conn.execute(self.dup_sql, {"keys": suspects}).fetchall()}
+        return rows, dups
 
 
-def duplicate_keys_check(table: str, keys: Sequence[str], partition_column: str) -> CheckFn:
-    """A check failing when two stored rows of the partition share the same key.
+def duplicate_keys_batch(table: str, keys: Sequence[str], partition_column: str) -> BatchFn:
+    """A batch check failing for each partition where two stored rows share the same key.
 
     Args:
         table: the table (``schema.table`` allowed).
@@ -134,41 +233,56 @@ def duplicate_keys_check(table: str, keys: Sequence[str], partition_column: str)
         partition_column: the column whose value is the partition key (a symbol).
     """
     table, keys = _validated(table, keys, partition_column)
-    t, part = quote_ident(table), quote_ident(partition_column)
-    cols = ", ".join(quote_ident(k) for k in keys)
-    rows_sql = f"SELECT count(*) FROM {t} WHERE {part} = ?"
-    dup_sql = f"""
-        SELECT {cols}, n, count(*) OVER () AS dup_keys, sum(n - 1) OVER () AS extra_rows
-        FROM (SELECT {cols}, count(*) AS n FROM {t} WHERE {part} = ? GROUP BY ALL
-              HAVING count(*) > 1)
-        ORDER BY {cols} LIMIT 1
-    """
+    sql = _DuplicateKeys(table, keys, partition_column)
     label = f"({', '.join(keys)})"
 
-    def check(inp: CheckInput) -> Outcome:
-        blocked = _precondition(inp, table, [*keys, partition_column])
+    def batch_fn(batch: BatchInput) -> dict[str, Outcome]:
+        blocked = _precondition(batch.conn, table, [*keys, partition_column])
         if blocked:
-            return blocked
-        (rows,) = fetch_one(inp.conn, rows_sql, [inp.partition_key])
-        if not rows:
-            return Outcome("skip", f"no rows in {table} for {inp.partition_key}", {"rows": 0})
-        found = inp.conn.execute(dup_sql, [inp.partition_key]).fetchone()
-        if found is None:
-            metrics = {"rows": rows, "duplicate_keys": 0, "extra_rows": 0}
-            return Outcome("pass", f"every {label} key of {table} is unique ({rows} rows)", metrics)
-        *first, n, dup_keys, extra = found
-        metrics = {
-            "rows": rows,
-            "duplicate_keys": int(dup_keys),
-            "extra_rows": int(extra),
-            "first_duplicate": dict(zip(keys, first, strict=True)),
-            "first_duplicate_copies": int(n),
-        }
-        return Outcome(
-            "fail",
-            f"{dup_keys} {label} key(s) of {table} for {inp.partition_key} are stored more "
-            f"than once ({extra} extra rows)",
-            metrics,
-        )
+            return _same_for_all(batch, blocked)
+        rows_by_key, dups = sql.find(batch.conn, list(batch.partition_keys))
+        out = {}
+        for key in batch.partition_keys:
+            rows = rows_by_key.get(key)
+            if not rows:
+                out[key] = Outcome("skip", f"no rows in {table} for {key}", {"rows": 0})
+                continue
+            if key not in dups:
+                metrics = {"rows": rows, "duplicate_keys": 0, "extra_rows": 0}
+                out[key] = Outcome(
+                    "pass", f"every {label} key of {table} is unique ({rows} rows)", metrics
+                )
+                continue
+            *first, n, dup_keys, extra = dups[key]
+            metrics = {
+                "rows": rows,
+                "duplicate_keys": int(dup_keys),
+                "extra_rows": int(extra),
+                "first_duplicate": dict(zip(keys, first, strict=True)),
+                "first_duplicate_copies": int(n),
+            }
+            out[key] = Outcome(
+                "fail",
+                f"{dup_keys} {label} key(s) of {table} for {key} are stored more "
+                f"than once ({extra} extra rows)",
+                metrics,
+            )
+        return out
 
-    return check
+    return batch_fn
+
+
+def null_keys_check(table: str, keys: Sequence[str], partition_column: str) -> CheckFn:
+    """A check failing when any row of the partition has a NULL in a key column.
+
+    The one-partition form of :func:`null_keys_batch` (same arguments).
+    """
+    return one_partition(null_keys_batch(table, keys, partition_column))
+
+
+def duplicate_keys_check(table: str, keys: Sequence[str], partition_column: str) -> CheckFn:
+    """A check failing when two stored rows of the partition share the same key.
+
+    The one-partition form of :func:`duplicate_keys_batch` (same arguments).
+    """
+    return one_partition(duplicate_keys_batch(table, keys, partition_column))

@@ -1,4 +1,7 @@
-"""Every data-quality check, by asset; the single source for runners, the CLI and the docs."""
+"""Every data-quality check, by asset; the single source for runners, the CLI and the docs.
+
+Every registered check is batched: one call answers it for all the partitions of a run.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from options_helper.errors import BadInputError
 from options_helper.observability.checks import candles, options_bars, snapshots
 from options_helper.observability.checks.base import Check
-from options_helper.observability.checks.generic import duplicate_keys_check, null_keys_check
+from options_helper.observability.checks.generic import duplicate_keys_batch, null_keys_batch
 
 # Asset keys of DESIGN.md (the same in CLI and Dagster); some have no checks yet.
 ASSET_KEYS = (
@@ -42,130 +45,130 @@ PARTITION_SOURCES: dict[str, tuple[str, str]] = {
 _C, _B, _S = "candles_daily", "options_bars", "options_snapshot_file"
 
 CHECKS: tuple[Check, ...] = (
-    Check(
+    Check.batched(
         "candles_ohlc_consistent",
         _C,
         "error",
         "Every candle has low ≤ min(open, close), high ≥ max(open, close), low > 0, "
         "volume ≥ 0 and finite prices.",
-        candles.candles_ohlc_consistent,
+        candles.ohlc_batch,
     ),
-    Check(
+    Check.batched(
         "candles_no_duplicate_sessions",
         _C,
         "error",
         "No (symbol, session) is stored more than once.",
-        candles.candles_no_duplicate_sessions,
+        candles.duplicate_sessions_batch,
     ),
-    Check(
+    Check.batched(
         "candles_missing_sessions",
         _C,
         "warn",
         f"No XNYS session is missing among the last {candles.MISSING_WINDOW_SESSIONS} ending at "
         "as_of (from the first stored session on; weekends and holidays are not gaps).",
-        candles.candles_missing_sessions,
+        candles.missing_sessions_batch,
     ),
-    Check(
+    Check.batched(
         "candles_stale",
         _C,
         "warn",
         "The last stored session is the last session on or before as_of.",
-        candles.candles_stale,
+        candles.stale_batch,
     ),
-    Check(
+    Check.batched(
         "candles_extreme_return",
         _C,
         "warn",
         f"No close-to-close |return| above {candles.EXTREME_ABS_RETURN:.0%} in the last "
         f"{candles.RETURN_WINDOW_SESSIONS} sessions ending at as_of.",
-        candles.candles_extreme_return,
+        candles.extreme_return_batch,
     ),
-    Check(
+    Check.batched(
         "options_bars_no_duplicates",
         _B,
         "error",
         "No (contract_symbol, session) bar is stored more than once.",
-        options_bars.options_bars_no_duplicates,
+        options_bars.no_duplicates_batch,
     ),
-    Check(
+    Check.batched(
         "options_bars_nonnegative_prices",
         _B,
         "error",
         "No bar has a negative or non-finite open/high/low/close, or a negative volume.",
-        options_bars.options_bars_nonnegative_prices,
+        options_bars.nonnegative_prices_batch,
     ),
-    Check(
+    Check.batched(
         "options_bars_after_expiry",
         _B,
         "error",
         "No bar is dated after its contract's expiry (option_contracts, else the OSI symbol).",
-        options_bars.options_bars_after_expiry,
+        options_bars.after_expiry_batch,
     ),
-    Check(
+    Check.batched(
         "snapshot_contract_symbols_consistent",
         _S,
         "error",
         "Every contract symbol is valid OSI and its root, expiry, strike and type match the "
         "underlying, expiry, strike and option_type columns.",
-        snapshots.snapshot_contract_symbols_consistent,
+        snapshots.contract_symbols_batch,
     ),
-    Check(
+    Check.batched(
         "snapshot_null_iv_ratio",
         _S,
         "warn",
         "At most 10% of two-sided quotes (bid > 0, ask ≥ bid) with DTE ≥ 1 have a null IV.",
-        snapshots.snapshot_null_iv_ratio,
+        snapshots.null_iv_ratio_batch,
     ),
-    Check(
+    Check.batched(
         "snapshot_crossed_quotes",
         _S,
         "error",
         "At most 1% of two-sided quotes are crossed (bid > ask > 0).",
-        snapshots.snapshot_crossed_quotes,
+        snapshots.crossed_quotes_batch,
     ),
-    Check(
+    Check.batched(
         "snapshot_iv_range",
         _S,
         "warn",
         f"Every non-null IV lies within [{snapshots.IV_MIN}, {snapshots.IV_MAX:g}].",
-        snapshots.snapshot_iv_range,
+        snapshots.iv_range_batch,
     ),
-    Check(
+    Check.batched(
         "snapshot_expected_expiries",
         _S,
         "warn",
         "Every standard monthly expiry (third Friday, the session before when a holiday) in the "
         f"{snapshots.EXPIRY_HORIZON_DAYS} calendar days after the data date is in the chain.",
-        snapshots.snapshot_expected_expiries,
+        snapshots.expected_expiries_batch,
     ),
-    Check(
+    Check.batched(
         "options_flow_null_keys",
         "options_flow",
         "error",
         f"No row has a NULL in {', '.join(FLOW_KEYS)} (skipped until the table exists).",
-        null_keys_check(FLOW_TABLE, FLOW_KEYS, FLOW_PARTITION),
+        null_keys_batch(FLOW_TABLE, FLOW_KEYS, FLOW_PARTITION),
     ),
-    Check(
+    Check.batched(
         "options_flow_no_duplicates",
         "options_flow",
         "error",
         f"No ({', '.join(FLOW_KEYS)}) is stored more than once (skipped until the table exists).",
-        duplicate_keys_check(FLOW_TABLE, FLOW_KEYS, FLOW_PARTITION),
+        duplicate_keys_batch(FLOW_TABLE, FLOW_KEYS, FLOW_PARTITION),
     ),
-    Check(
+    Check.batched(
         "derived_metrics_null_keys",
         "derived_metrics",
         "error",
         f"No row has a NULL in {', '.join(DERIVED_KEYS)} (skipped until the table exists).",
-        null_keys_check(DERIVED_TABLE, DERIVED_KEYS, DERIVED_PARTITION),
+        null_keys_batch(DERIVED_TABLE, DERIVED_KEYS, DERIVED_PARTITION),
     ),
-    Check(
+    Check.batched(
         "derived_metrics_no_duplicates",
         "derived_metrics",
         "error",
         f"No ({', '.join(DERIVED_KEYS)}) is stored more than once (skipped until the table "
         "exists).",
-        duplicate_keys_check(DERIVED_TABLE, DERIVED_KEYS, DERIVED_PARTITION),
+        duplicate_keys_batch(DERIVED_TABLE, DERIVED_KEYS, DERIVED_PARTITION),
     ),
 )
 

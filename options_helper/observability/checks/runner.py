@@ -1,20 +1,30 @@
 """Run checks over asset partitions and record their results in ``meta.asset_checks``.
 
 One read-only connection serves every check of a call; all results are then written in one
-transaction. A check that raises becomes an ``error`` result: a check bug never stops the job
-that wrote the data (opening or writing the warehouse can still fail, with typed errors).
+transaction. A check with a batch function runs once for all the partitions of the call (one
+query per check, not one per partition and check). A check that raises becomes an ``error``
+result (for every partition of its batch, or for the one partition that raised): a check bug
+never stops the job that wrote the data (opening or writing the warehouse can still fail, with
+typed errors).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from options_helper.jsonutil import ledger_json, redact_text
-from options_helper.observability.checks.base import Check, CheckInput, CheckResult, Outcome
+from options_helper.jsonutil import ledger_json, redact_text, secret_values
+from options_helper.observability.checks.base import (
+    BatchFn,
+    BatchInput,
+    Check,
+    CheckInput,
+    CheckResult,
+    Outcome,
+)
 from options_helper.observability.checks.generic import table_exists
 from options_helper.observability.checks.registry import (
     PARTITION_SOURCES,
@@ -32,29 +42,59 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def run_one(check: Check, inp: CheckInput) -> CheckResult:
-    """Run one check; an exception or a malformed return becomes an ``error`` result."""
-    try:
-        outcome = check.fn(inp)
-        if not isinstance(outcome, Outcome) or outcome.status not in _STATUSES:
-            raise TypeError(f"returned {outcome!r} instead of an Outcome")
-    except Exception as exc:
-        # DuckDB errors span lines (a caret under the SQL); the ledger wants one line.
-        text = " ".join(str(exc).split())[:_MAX_ERROR_CHARS]
-        outcome = Outcome(
-            "error",
-            f"check {check.name} raised {type(exc).__name__}: {text}",
-            {"exception": type(exc).__name__},
-        )
+def _error(check: Check, exc: Exception) -> Outcome:
+    # DuckDB errors span lines (a caret under the SQL); the ledger wants one line.
+    text = " ".join(str(exc).split())[:_MAX_ERROR_CHARS]
+    return Outcome(
+        "error",
+        f"check {check.name} raised {type(exc).__name__}: {text}",
+        {"exception": type(exc).__name__},
+    )
+
+
+def _checked(check: Check, outcome: object) -> Outcome:
+    """``outcome`` if it is a valid Outcome, else the ``error`` outcome describing it."""
+    if isinstance(outcome, Exception):
+        return _error(check, outcome)
+    if not isinstance(outcome, Outcome) or outcome.status not in _STATUSES:
+        return _error(check, TypeError(f"returned {outcome!r} instead of an Outcome"))
+    return outcome
+
+
+def _result(check: Check, partition_key: str, outcome: Outcome) -> CheckResult:
     return CheckResult(
         asset_key=check.asset_key,
-        partition_key=inp.partition_key,
+        partition_key=partition_key,
         check_name=check.name,
         severity=check.severity,
         status=outcome.status,
         message=outcome.message,
         metrics=dict(outcome.metrics),
     )
+
+
+def run_one(check: Check, inp: CheckInput) -> CheckResult:
+    """Run one check; an exception or a malformed return becomes an ``error`` result."""
+    try:
+        outcome: object = check.fn(inp)
+    except Exception as exc:
+        outcome = exc
+    return _result(check, inp.partition_key, _checked(check, outcome))
+
+
+def _run_batch(check: Check, batch_fn: BatchFn, batch: BatchInput) -> list[CheckResult]:
+    """Run a batch check; a raising batch is an ``error`` for each of its partitions."""
+    try:
+        got = batch_fn(batch)
+        if not isinstance(got, Mapping):
+            raise TypeError(f"returned {type(got).__name__} instead of a mapping of outcomes")
+    except Exception as exc:
+        failure = _error(check, exc)
+        return [_result(check, key, failure) for key in batch.partition_keys]
+    missing = TypeError("returned no outcome for this partition")
+    return [
+        _result(check, key, _checked(check, got.get(key, missing))) for key in batch.partition_keys
+    ]
 
 
 def run_checks(
@@ -86,16 +126,25 @@ def run_checks(
     keys = list(dict.fromkeys(partitions))
     if not selected or not keys:
         return []
-    results: list[CheckResult] = []
+    per_check: list[list[CheckResult]] = []
     with warehouse.reader() as conn:
-        for key in keys:
-            inp = CheckInput(conn=conn, data_dir=Path(data_dir), partition_key=key, as_of=as_of)
-            results.extend(run_one(check, inp) for check in selected)
+        batch = BatchInput(conn, Path(data_dir), tuple(keys), as_of)
+        for check in selected:
+            if check.batch_fn is not None:
+                per_check.append(_run_batch(check, check.batch_fn, batch))
+                continue
+            per_check.append(
+                [run_one(check, CheckInput(conn, batch.data_dir, key, as_of)) for key in keys]
+            )
+    # Partition then registry order, as callers and the ledger have always seen them.
+    results = [r for by_partition in zip(*per_check, strict=True) for r in by_partition]
     persist_results(warehouse, results, run_id)
     return results
 
 
-def _row(result: CheckResult, run_id: str | None, checked_at: datetime) -> dict[str, Any]:
+def _row(
+    result: CheckResult, run_id: str | None, checked_at: datetime, secrets: list[str]
+) -> dict[str, Any]:
     return {
         "check_id": result.check_id,
         "asset_key": result.asset_key,
@@ -105,7 +154,7 @@ def _row(result: CheckResult, run_id: str | None, checked_at: datetime) -> dict[
         "status": result.status,
         "checked_at": checked_at,
         "metrics_json": ledger_json(result.metrics),
-        "message": redact_text(result.message),
+        "message": redact_text(result.message, secrets),
         "run_id": run_id,
     }
 
@@ -117,7 +166,8 @@ def persist_results(
     if not results:
         return 0
     checked_at = _now()
-    rows = [_row(r, run_id, checked_at) for r in results]
+    secrets = secret_values()
+    rows = [_row(r, run_id, checked_at, secrets) for r in results]
     with warehouse.writer() as conn:
         insert_checks(conn, rows)
     return len(rows)

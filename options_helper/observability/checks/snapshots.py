@@ -1,25 +1,34 @@
 """Checks of one snapshot Parquet file (partition = ``SYMBOL|YYYY-MM-DD``).
 
-The file is found through the ``options_snapshots`` index and read with DuckDB's
-``read_parquet``; an indexed file that is missing on disk is an ``error`` outcome.
+The files of a run are found through the ``options_snapshots`` index in one query and each is
+read once (pyarrow), then every snapshot check computes its aggregates on it in memory
+(``snapshot_arrays``). A file pyarrow cannot read, or whose columns are not of the types that
+module handles, gets the same aggregates from DuckDB's ``read_parquet`` (``snapshot_sql``), with
+the results and errors the checks have always given. An indexed file that is missing on disk is
+an ``error`` outcome.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
 
 from options_helper.domain import calendar
-from options_helper.domain.osi import OsiError, parse_osi
-from options_helper.observability.checks.base import CheckInput, Outcome
-from options_helper.observability.checks.generic import fetch_one
+from options_helper.observability.checks import snapshot_arrays as arrays
+from options_helper.observability.checks import snapshot_sql as sql
+from options_helper.observability.checks.base import BatchInput, Outcome, one_partition
 
 ASSET = "options_snapshot_file"
 MAX_NULL_IV_RATIO = 0.10
 MAX_CROSSED_RATIO = 0.01
 IV_MIN, IV_MAX = 0.01, 5.0
 EXPIRY_HORIZON_DAYS = 60
-_STRIKE_TOLERANCE = 0.0005  # OSI strikes are in thousandths of a dollar
+_MEMO = "snapshots.files"
 
 
 def snapshot_partition(symbol: str, data_date: date) -> str:
@@ -34,73 +43,148 @@ def parse_snapshot_partition(key: str) -> tuple[str, date]:
     return symbol, date.fromisoformat(day)
 
 
-def _locate(inp: CheckInput) -> tuple[str, Outcome | None]:
-    """The file path to read, or the outcome to return instead (skip / error)."""
-    symbol, data_date = parse_snapshot_partition(inp.partition_key)
-    (rel,) = fetch_one(
-        inp.conn,
-        "SELECT path FROM options_snapshots WHERE symbol = ? AND data_date = ?",
-        [symbol, data_date],
-    )
-    if rel is None:
-        return "", Outcome("skip", f"no snapshot indexed for {symbol} on {data_date}")
-    path = Path(inp.data_dir) / rel
-    if not path.is_file():
-        return str(path), Outcome(
-            "error",
-            f"snapshot {rel} is indexed but missing from {inp.data_dir}; re-run "
-            f"`options-helper snapshot-options -s {symbol} --as-of {data_date}`",
-            {"path": rel},
-        )
-    return str(path), None
+@dataclass(frozen=True, slots=True)
+class _Aggregate:
+    """What a snapshot check computes from a file: in memory, or with DuckDB (same value)."""
+
+    columns: tuple[str, ...]
+    from_arrays: Callable[..., Any]
+    from_sql: Callable[..., Any]
+    args: tuple[Any, ...] = ()
 
 
-def _empty(inp: CheckInput) -> Outcome:
-    return Outcome("skip", f"snapshot {inp.partition_key} has no rows", {"rows": 0})
+_AGGREGATES = {
+    "symbols": _Aggregate(
+        ("contract_symbol", "underlying", "expiry", "strike", "option_type"),
+        arrays.symbol_counts,
+        sql.symbol_counts,
+    ),
+    "null_iv": _Aggregate(("iv", "dte", "bid", "ask"), arrays.null_iv_counts, sql.null_iv_counts),
+    "crossed": _Aggregate(
+        ("bid", "ask", "contract_symbol"), arrays.crossed_counts, sql.crossed_counts
+    ),
+    "iv_range": _Aggregate(
+        ("iv", "contract_symbol"), arrays.iv_range_counts, sql.iv_range_counts, (IV_MIN, IV_MAX)
+    ),
+    "expiries": _Aggregate(("expiry",), arrays.distinct_expiries, sql.distinct_expiries),
+}
 
 
-def _symbol_problems(
-    symbol: str, underlying: str, expiry: date, strike: float, option_type: str
-) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class SnapshotFile:
+    """One located snapshot file and the aggregates computed from its single read.
+
+    ``in_memory`` maps an aggregate name to its value, or to the exception computing it
+    raised; an aggregate it lacks (unreadable file, unusual column types) comes from DuckDB.
+    """
+
+    key: str
+    data_date: date
+    path: str
+    in_memory: dict[str, Any]
+
+
+def _summarise(path: Path) -> dict[str, Any]:
+    """Every in-memory aggregate of the file, read once; the table is not kept."""
     try:
-        osi = parse_osi(symbol)
-    except (OsiError, AttributeError):
-        return ["unparseable"]
-    problems = []
-    if osi.root != str(underlying).strip().upper():
-        problems.append("root")
-    if osi.expiry != expiry:
-        problems.append("expiry")
-    if strike is None or not abs(osi.strike - strike) <= _STRIKE_TOLERANCE:
-        problems.append("strike")
-    if osi.option_type != str(option_type).strip().lower():
-        problems.append("option_type")
-    return problems
+        pf = pq.ParquetFile(path)
+        names = set(pf.schema_arrow.names)
+        table = pf.read(columns=[c for c in arrays.COLUMNS if c in names])
+    except Exception:  # DuckDB will say why, in the words the checks have always reported
+        return {}
+    out: dict[str, Any] = {}
+    for name, agg in _AGGREGATES.items():
+        if arrays.fits(table.schema, agg.columns):
+            try:
+                out[name] = agg.from_arrays(table, *agg.args)
+            except Exception as exc:  # that check's error on this file, not the others'
+                out[name] = exc
+    return out
 
 
-def snapshot_contract_symbols_consistent(inp: CheckInput) -> Outcome:
-    """Every OSI contract symbol parses and agrees with the underlying/expiry/strike/type columns."""
-    path, blocked = _locate(inp)
-    if blocked:
-        return blocked
-    rows = inp.conn.execute(
-        "SELECT contract_symbol, underlying, CAST(expiry AS DATE), strike, option_type "
-        "FROM read_parquet(?)",
-        [path],
-    ).fetchall()
+def _locate(batch: BatchInput) -> dict[str, SnapshotFile | Outcome | Exception]:
+    """Each partition's file (read once per run), or the outcome / error to report instead."""
+    found: dict[str, SnapshotFile | Outcome | Exception] = {}
+    parsed: dict[str, tuple[str, date]] = {}
+    for key in batch.partition_keys:
+        try:
+            parsed[key] = parse_snapshot_partition(key)
+        except Exception as exc:  # a malformed key is that partition's error
+            found[key] = exc
+    pairs = list(dict.fromkeys(parsed.values()))
+    paths = {
+        (symbol, day): rel
+        for symbol, day, rel in batch.conn.execute(
+            """
+            SELECT p.symbol, p.data_date, s.path
+            FROM (SELECT unnest(?::VARCHAR[]) AS symbol, unnest(?::DATE[]) AS data_date) p
+            JOIN options_snapshots s ON s.symbol = p.symbol AND s.data_date = p.data_date
+            """,
+            [[p[0] for p in pairs], [p[1] for p in pairs]],
+        ).fetchall()
+    }
+    summaries: dict[Path, dict[str, Any]] = {}
+    for key, (symbol, day) in parsed.items():
+        rel = paths.get((symbol, day))
+        if rel is None:
+            found[key] = Outcome("skip", f"no snapshot indexed for {symbol} on {day}")
+            continue
+        path = Path(batch.data_dir) / rel
+        if not path.is_file():
+            found[key] = Outcome(
+                "error",
+                f"snapshot {rel} is indexed but missing from {batch.data_dir}; re-run "
+                f"`options-helper snapshot-options -s {symbol} --as-of {day}`",
+                {"path": rel},
+            )
+            continue
+        if path not in summaries:
+            summaries[path] = _summarise(path)
+        found[key] = SnapshotFile(key, day, str(path), summaries[path])
+    return found
+
+
+def _files(batch: BatchInput) -> dict[str, SnapshotFile | Outcome | Exception]:
+    if _MEMO not in batch.memo:
+        batch.memo[_MEMO] = _locate(batch)
+    return batch.memo[_MEMO]
+
+
+def _each_file(
+    batch: BatchInput, aggregate: str, outcome: Callable[[SnapshotFile, Any], Outcome]
+) -> dict[str, Outcome | Exception]:
+    """One check over the files of a batch: the outcome its aggregate of each file makes."""
+    agg = _AGGREGATES[aggregate]
+    out: dict[str, Outcome | Exception] = {}
+    for key, found in _files(batch).items():
+        if not isinstance(found, SnapshotFile):
+            out[key] = found
+            continue
+        try:
+            if aggregate in found.in_memory:
+                value = found.in_memory[aggregate]
+            else:
+                value = agg.from_sql(batch.conn, found.path, *agg.args)
+            out[key] = value if isinstance(value, Exception) else outcome(found, value)
+        except Exception as exc:  # this file's failure is this partition's error
+            out[key] = exc
+    return out
+
+
+def _empty(key: str) -> Outcome:
+    return Outcome("skip", f"snapshot {key} has no rows", {"rows": 0})
+
+
+# -- contract symbols ----------------------------------------------------------------------------
+
+
+def _symbols_outcome(
+    key: str, rows: int, bad: int, counts: dict[str, int], first_bad: str | None
+) -> Outcome:
     if not rows:
-        return _empty(inp)
-    counts = dict.fromkeys(("unparseable", "root", "expiry", "strike", "option_type"), 0)
-    bad, first_bad = 0, None
-    for row in rows:
-        problems = _symbol_problems(*row)
-        for name in problems:
-            counts[name] += 1
-        if problems:
-            bad += 1
-            first_bad = first_bad or row[0]
+        return _empty(key)
     metrics = {
-        "rows": len(rows),
+        "rows": rows,
         "bad_rows": bad,
         "unparseable": counts["unparseable"],
         "root_mismatch": counts["root"],
@@ -112,35 +196,29 @@ def snapshot_contract_symbols_consistent(inp: CheckInput) -> Outcome:
     if bad:
         return Outcome(
             "fail",
-            f"{bad} of {len(rows)} contract symbols are unparseable or disagree with their "
+            f"{bad} of {rows} contract symbols are unparseable or disagree with their "
             f"columns (first {first_bad!r})",
             metrics,
         )
-    return Outcome("pass", f"all {len(rows)} contract symbols agree with their columns", metrics)
+    return Outcome("pass", f"all {rows} contract symbols agree with their columns", metrics)
 
 
-def snapshot_null_iv_ratio(inp: CheckInput) -> Outcome:
-    """Share of two-sided quotes with DTE ≥ 1 whose IV is null stays at or below 10%."""
-    path, blocked = _locate(inp)
-    if blocked:
-        return blocked
-    rows, eligible, null_iv = fetch_one(
-        inp.conn,
-        """
-        SELECT count(*),
-               count(*) FILTER (WHERE eligible),
-               count(*) FILTER (WHERE eligible AND (iv IS NULL OR isnan(iv)))
-        FROM (SELECT iv, coalesce(dte >= 1 AND bid > 0 AND ask >= bid, false) AS eligible
-              FROM read_parquet(?))
-        """,
-        [path],
-    )
+def contract_symbols_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
+    """Every OSI contract symbol parses and agrees with the underlying, expiry, strike and
+    option_type columns."""
+    return _each_file(batch, "symbols", lambda f, counts: _symbols_outcome(f.key, *counts))
+
+
+# -- null IV ratio -------------------------------------------------------------------------------
+
+
+def _null_iv_outcome(key: str, rows: int, eligible: int, null_iv: int) -> Outcome:
     if not rows:
-        return _empty(inp)
+        return _empty(key)
     if not eligible:
         return Outcome(
             "skip",
-            f"snapshot {inp.partition_key} has no two-sided quote with DTE ≥ 1",
+            f"snapshot {key} has no two-sided quote with DTE ≥ 1",
             {"rows": rows, "eligible_rows": 0},
         )
     ratio = null_iv / eligible
@@ -157,28 +235,21 @@ def snapshot_null_iv_ratio(inp: CheckInput) -> Outcome:
     return Outcome("pass", what, metrics)
 
 
-def snapshot_crossed_quotes(inp: CheckInput) -> Outcome:
-    """Share of two-sided quotes that are crossed (bid > ask > 0) stays at or below 1%."""
-    path, blocked = _locate(inp)
-    if blocked:
-        return blocked
-    rows, quoted, crossed, first = fetch_one(
-        inp.conn,
-        """
-        SELECT count(*),
-               count(*) FILTER (WHERE bid > 0 AND ask > 0),
-               count(*) FILTER (WHERE bid > ask AND ask > 0),
-               min(contract_symbol) FILTER (WHERE bid > ask AND ask > 0)
-        FROM read_parquet(?)
-        """,
-        [path],
-    )
+def null_iv_ratio_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
+    """Share of two-sided quotes with DTE ≥ 1 whose IV is null stays at or below 10%."""
+    return _each_file(batch, "null_iv", lambda f, counts: _null_iv_outcome(f.key, *counts))
+
+
+# -- crossed quotes ------------------------------------------------------------------------------
+
+
+def _crossed_outcome(key: str, rows: int, quoted: int, crossed: int, first: str | None) -> Outcome:
     if not rows:
-        return _empty(inp)
+        return _empty(key)
     if not quoted:
         return Outcome(
             "skip",
-            f"snapshot {inp.partition_key} has no two-sided quote",
+            f"snapshot {key} has no two-sided quote",
             {"rows": rows, "quoted_rows": 0},
         )
     ratio = crossed / quoted
@@ -196,30 +267,27 @@ def snapshot_crossed_quotes(inp: CheckInput) -> Outcome:
     return Outcome("pass", what, metrics)
 
 
-def snapshot_iv_range(inp: CheckInput) -> Outcome:
-    """Every non-null IV lies within [0.01, 5]."""
-    path, blocked = _locate(inp)
-    if blocked:
-        return blocked
-    rows, with_iv, outside, lo, hi, first = fetch_one(
-        inp.conn,
-        """
-        WITH s AS (SELECT contract_symbol, iv, iv IS NOT NULL AND NOT isnan(iv) AS has_iv
-                   FROM read_parquet(?)),
-        t AS (SELECT *, has_iv AND (iv < ? OR iv > ?) AS outside FROM s)
-        SELECT count(*), count(*) FILTER (WHERE has_iv), count(*) FILTER (WHERE outside),
-               min(iv) FILTER (WHERE has_iv), max(iv) FILTER (WHERE has_iv),
-               min(contract_symbol) FILTER (WHERE outside)
-        FROM t
-        """,
-        [path, IV_MIN, IV_MAX],
-    )
+def crossed_quotes_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
+    """Share of two-sided quotes that are crossed (bid > ask > 0) stays at or below 1%."""
+    return _each_file(batch, "crossed", lambda f, counts: _crossed_outcome(f.key, *counts))
+
+
+# -- IV range ------------------------------------------------------------------------------------
+
+
+def _iv_range_outcome(
+    key: str,
+    rows: int,
+    with_iv: int,
+    outside: int,
+    lo: float | None,
+    hi: float | None,
+    first: str | None,
+) -> Outcome:
     if not rows:
-        return _empty(inp)
+        return _empty(key)
     if not with_iv:
-        return Outcome(
-            "skip", f"snapshot {inp.partition_key} has no IV values", {"rows": rows, "iv_rows": 0}
-        )
+        return Outcome("skip", f"snapshot {key} has no IV values", {"rows": rows, "iv_rows": 0})
     metrics = {
         "rows": rows,
         "iv_rows": with_iv,
@@ -241,6 +309,14 @@ def snapshot_iv_range(inp: CheckInput) -> Outcome:
     )
 
 
+def iv_range_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
+    """Every non-null IV lies within [0.01, 5]."""
+    return _each_file(batch, "iv_range", lambda f, counts: _iv_range_outcome(f.key, *counts))
+
+
+# -- expected expiries ---------------------------------------------------------------------------
+
+
 def standard_monthly_expiry(year: int, month: int) -> date:
     """The third Friday of the month, or the session before it when it is a holiday."""
     first = date(year, month, 1)
@@ -260,20 +336,9 @@ def standard_monthly_expiries(after: date, through: date) -> list[date]:
     return out
 
 
-def snapshot_expected_expiries(inp: CheckInput) -> Outcome:
-    """Every standard monthly expiry in the 60 calendar days after the data date is present."""
-    path, blocked = _locate(inp)
-    if blocked:
-        return blocked
-    _symbol, data_date = parse_snapshot_partition(inp.partition_key)
-    present = {
-        r[0]
-        for r in inp.conn.execute(
-            "SELECT DISTINCT CAST(expiry AS DATE) FROM read_parquet(?)", [path]
-        ).fetchall()
-    }
+def _expiries_outcome(key: str, data_date: date, present: set[date | None]) -> Outcome:
     if not present:
-        return _empty(inp)
+        return _empty(key)
     horizon = data_date + timedelta(days=EXPIRY_HORIZON_DAYS)
     expected = standard_monthly_expiries(data_date, horizon)
     missing = [e for e in expected if e not in present]
@@ -295,3 +360,18 @@ def snapshot_expected_expiries(inp: CheckInput) -> Outcome:
         f"all {len(expected)} standard monthly expiries through {horizon} are present",
         metrics,
     )
+
+
+def expected_expiries_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
+    """Every standard monthly expiry in the 60 calendar days after the data date is present."""
+    return _each_file(
+        batch, "expiries", lambda f, present: _expiries_outcome(f.key, f.data_date, present)
+    )
+
+
+# The same checks on one snapshot partition (CheckInput -> Outcome).
+snapshot_contract_symbols_consistent = one_partition(contract_symbols_batch)
+snapshot_null_iv_ratio = one_partition(null_iv_ratio_batch)
+snapshot_crossed_quotes = one_partition(crossed_quotes_batch)
+snapshot_iv_range = one_partition(iv_range_batch)
+snapshot_expected_expiries = one_partition(expected_expiries_batch)
