@@ -105,11 +105,16 @@ def redact(obj: Any, secrets: list[str] | None = None) -> Any:
     return walk(plain)
 
 
-def ledger_json(obj: Any, *, max_bytes: int = MAX_LEDGER_JSON_BYTES) -> str | None:
-    """Compact, redacted JSON for the ledger, capped at ``max_bytes``."""
+def ledger_json(
+    obj: Any, *, max_bytes: int = MAX_LEDGER_JSON_BYTES, secrets: list[str] | None = None
+) -> str | None:
+    """Compact, redacted JSON for the ledger, capped at ``max_bytes``.
+
+    Pass ``secrets`` (from :func:`secret_values`) when encoding many documents in a row.
+    """
     if obj is None:
         return None
-    text = json.dumps(redact(obj), separators=(",", ":"), sort_keys=True)
+    text = json.dumps(redact(obj, secrets), separators=(",", ":"), sort_keys=True)
     if len(text.encode()) <= max_bytes:
         return text
     return json.dumps(

@@ -55,7 +55,9 @@ def test_events_are_written_in_batches(wh, monkeypatch):
     writes = []
     real = rl.insert_assets
     monkeypatch.setattr(
-        rl, "insert_assets", lambda conn, rows: (writes.append(len(rows)), real(conn, rows))
+        rl,
+        "insert_assets",
+        lambda conn, rows: (writes.append(len(rows["run_id"])), real(conn, rows)),
     )
     with RunLogger(wh, "j", heartbeat_s=0, flush_every=400) as run:
         for i in range(1000):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from options_helper.domain import calendar
@@ -21,7 +23,7 @@ from options_helper.jobs.postchecks import run_post_checks, screen_batch
 from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
 from options_helper.providers.base import CANDLE_COLUMNS
-from options_helper.providers.errors import ProviderError
+from options_helper.providers.errors import BadPayloadError, ProviderError
 from options_helper.warehouse.candles import last_sessions, upsert_candles
 
 JOB_NAME = "ingest_candles"
@@ -55,8 +57,9 @@ def candles_to_arrow(
 
 @dataclass
 class _Batch:
-    tables: list[pa.Table] = field(default_factory=list)
-    results: list[AssetResult] = field(default_factory=list)
+    """Fetched frames waiting for one conversion and one write transaction."""
+
+    frames: list[tuple[str, pd.DataFrame, date]] = field(default_factory=list)
     rows: int = 0
 
 
@@ -80,7 +83,7 @@ def ingest_candles(
     start: date | None = None,
     end: date | None = None,
     backfill_years: int = BACKFILL_YEARS,
-    batch_rows: int = 1_000_000,
+    batch_rows: int = 2_000_000,
 ) -> JobReport:
     """Fetch and upsert daily candles for ``symbols``.
 
@@ -131,7 +134,6 @@ def _ingest(
             continue
         try:
             df = ctx.provider.get_candles(symbol, sym_start, end)
-            table = candles_to_arrow(symbol, df, sym_start, end, ctx.provider.name, ingested_at)
         except ProviderError as exc:
             report.add(
                 AssetResult(
@@ -140,14 +142,74 @@ def _ingest(
             )
             ctx.progress.advance(1, symbol)
             continue
-        batch.tables.append(table)
-        batch.rows += table.num_rows
-        batch.results.append(_success(symbol, table))
+        batch.frames.append((symbol, df, sym_start))
+        batch.rows += len(df)
         if batch.rows >= batch_rows:
-            report.add(*_flush(ctx, report, batch))
+            report.add(*_flush(ctx, report, batch, end, ingested_at))
             batch = _Batch()
         ctx.progress.advance(1, symbol)
-    report.add(*_flush(ctx, report, batch))
+    report.add(*_flush(ctx, report, batch, end, ingested_at))
+
+
+def _convert_fast(
+    frames: list[tuple[str, pd.DataFrame, date]], end: date, provider: str, ingested_at: datetime
+) -> tuple[pa.Table, list[AssetResult]]:
+    """All frames of a batch converted at once (the common, well-formed case).
+
+    Raises BadPayloadError on anything unusual; the caller then converts symbol by symbol so
+    the failure is attributed to the right symbol and the others still land.
+    """
+    names = [s for s, _, _ in frames]
+    lengths = np.array([len(df) for _, df, _ in frames], dtype=np.int64)
+    combined = pd.concat([df for _, df, _ in frames], ignore_index=True)
+    table = candles_to_arrow("batch", combined, calendar.CALENDAR_START, end, provider, ingested_at)
+    codes = np.repeat(np.arange(len(names), dtype=np.int32), lengths)
+    table = table.set_column(
+        0, "symbol", pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names))
+    )
+    days = table["session"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    results = []
+    offset = 0
+    for (symbol, _, sym_start), n in zip(frames, lengths, strict=True):
+        if n == 0:
+            results.append(AssetResult(ASSET, symbol, "success", rows=0))
+            continue
+        seg = days[offset : offset + n]
+        lo, hi = (date.fromordinal(int(x) + _EPOCH_ORDINAL) for x in (seg.min(), seg.max()))
+        if lo < sym_start or hi > end:
+            raise BadPayloadError("out-of-range sessions", symbol=symbol)
+        results.append(
+            AssetResult(ASSET, symbol, "success", rows=int(n), min_event=lo, max_event=hi)
+        )
+        offset += n
+    return table, results
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _convert(
+    batch: _Batch, end: date, provider: str, ingested_at: datetime
+) -> tuple[list[pa.Table], list[AssetResult]]:
+    try:
+        table, results = _convert_fast(batch.frames, end, provider, ingested_at)
+        return [table], results
+    except (BadPayloadError, ValueError, TypeError, KeyError, pa.ArrowException):
+        pass
+    tables, results = [], []
+    for symbol, df, sym_start in batch.frames:
+        try:
+            t = candles_to_arrow(symbol, df, sym_start, end, provider, ingested_at)
+        except ProviderError as exc:
+            results.append(
+                AssetResult(
+                    ASSET, symbol, "failed", error_type=exc.error_type, error_message=str(exc)
+                )
+            )
+            continue
+        tables.append(t)
+        results.append(_success(symbol, t))
+    return tables, results
 
 
 def _default_start(last_stored: date | None, end: date, backfill_years: int) -> date:
@@ -169,14 +231,20 @@ def _success(symbol: str, table: pa.Table) -> AssetResult:
     )
 
 
-def _flush(ctx: JobContext, report: JobReport, batch: _Batch) -> list[AssetResult]:
-    if not batch.tables:
-        return batch.results
-    table = pa.concat_tables(batch.tables).combine_chunks()
+def _flush(
+    ctx: JobContext, report: JobReport, batch: _Batch, end: date, ingested_at: datetime
+) -> list[AssetResult]:
+    if not batch.frames:
+        return []
+    tables, results = _convert(batch, end, ctx.provider.name, ingested_at)
+    if not tables:
+        return results
+    table = pa.concat_tables(tables).combine_chunks()
     table = screen_batch(ctx, report, table)
+    written = [r for r in results if r.status == "success"]
     try:
         with ctx.warehouse.writer() as conn:
             upsert_candles(conn, table)
     except Exception as exc:
-        return storage_failure(batch.results, exc)
-    return batch.results
+        storage_failure(written, exc)
+    return results

@@ -23,35 +23,44 @@ from options_helper.observability.checks import (
 def run_post_checks(
     ctx: JobContext, report: JobReport, asset_key: str, partitions: list[str], as_of: date
 ) -> None:
-    """Run the checks of ``asset_key`` on the partitions just written."""
-    if not partitions or not ctx.post_checks:
+    """Run the checks of ``asset_key`` on the partitions just written and persist them with
+    any batch-check results still pending, in one transaction."""
+    if not ctx.post_checks:
         return
     try:
-        results = run_checks(
-            ctx.warehouse,
-            ctx.config.data_dir,
-            asset_key,
-            partitions,
-            as_of=as_of,
-            run_id=report.run_id,
+        results = (
+            run_checks(
+                ctx.warehouse,
+                ctx.config.data_dir,
+                asset_key,
+                partitions,
+                as_of=as_of,
+                run_id=report.run_id,
+                persist=False,
+            )
+            if partitions
+            else []
         )
+        persist_results(ctx.warehouse, [*report.pending_checks, *results], report.run_id)
     except Exception as exc:  # checks must never fail the job
         report.params.setdefault("check_errors", []).append(f"{asset_key}: {exc}")
         return
+    report.pending_checks.clear()
     report.checks.extend(results)
 
 
 def screen_batch(ctx: JobContext, report: JobReport, table: pa.Table) -> pa.Table:
-    """Record the pre-write duplicate check for a candle batch and drop duplicate keys."""
+    """Run the pre-write duplicate check on a candle batch (persisted with the post-job
+    checks) and drop duplicate keys."""
     if not ctx.post_checks:
         return dedupe_candle_batch(table)
     try:
         results = check_candle_batch_duplicates(table)
-        persist_results(ctx.warehouse, results, report.run_id)
     except Exception as exc:
         report.params.setdefault("check_errors", []).append(f"candles batch: {exc}")
         return table
     report.checks.extend(results)
+    report.pending_checks.extend(results)
     if any(r.failed for r in results):
         return dedupe_candle_batch(table)
     return table

@@ -23,6 +23,8 @@ class JobReport:
     checks: list[Any] = field(default_factory=list)
     # The RunLogger recording this job while it runs (set by JobContext.run).
     sink: Any = field(default=None, repr=False, compare=False)
+    # Check results computed before a write, persisted with the post-job checks.
+    pending_checks: list[Any] = field(default_factory=list, repr=False, compare=False)
     # What the job computed, for the command that renders it (not part of asdict()).
     payload: Any = field(default=None, repr=False, compare=False)
 

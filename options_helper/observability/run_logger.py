@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from options_helper.jsonutil import ledger_json, redact_text
+from options_helper.jsonutil import ledger_json, redact_text, secret_values
 from options_helper.observability import runtime
 from options_helper.observability.events import AssetResult
 from options_helper.observability.fingerprint import fingerprint
@@ -67,7 +67,7 @@ class RunLogger:
         triggered_by: str = "cli",
         parent_run_id: str | None = None,
         args: dict[str, Any] | None = None,
-        flush_every: int = 10_000,
+        flush_every: int = 50_000,
         flush_interval_s: float = 5.0,
         heartbeat_s: float = 5.0,
     ):
@@ -131,16 +131,17 @@ class RunLogger:
         self._stop.set()
         if self._beat is not None:
             self._beat.join(timeout=5)
-        flush_error: BaseException | None = None
+        # The last events and the final status go in one transaction (one connection).
+        pending = self._take()
+        self.status, error_type, message = self._outcome(exc)
         try:
-            self.flush()
-        except Exception as e:  # the run's outcome is still recorded below
-            flush_error = e
-        self.status, error_type, message = self._outcome(exc or flush_error)
-        tokens = ()
-        if self._first_failure is not None:
-            tokens = (self._first_failure.partition_key, self._first_failure.scope_key)
-        self._finalize(error_type, message, tokens)
+            with self.warehouse.writer() as conn:
+                self._write(conn, pending)
+                update_run(conn, self.run_id, self._final_fields(error_type, message))
+        except Exception as write_error:  # events lost: still record the run, as failed
+            self.status, error_type, message = self._outcome(exc or write_error)
+            with self.warehouse.writer() as conn:
+                update_run(conn, self.run_id, self._final_fields(error_type, message))
         return False
 
     # -- recording -----------------------------------------------------------------------
@@ -166,12 +167,20 @@ class RunLogger:
 
     def flush(self) -> None:
         """Write buffered asset events and the watermarks they raise, in one transaction."""
+        batch = self._take()
+        if batch:
+            with self.warehouse.writer() as conn:
+                self._write(conn, batch)
+
+    def _take(self) -> list[AssetResult]:
         self._last_flush = time.monotonic()
-        if not self._buffer:
-            return
         batch, self._buffer = self._buffer, []
+        return batch
+
+    def _write(self, conn: Any, batch: list[AssetResult]) -> None:
+        if not batch:
+            return
         now = _now()
-        rows = [self._asset_row(r, now) for r in batch]
         marks = [
             {
                 "asset_key": r.asset_key,
@@ -183,28 +192,32 @@ class RunLogger:
             for r in batch
             if r.status == "success" and r.max_event is not None and r.rows > 0
         ]
-        with self.warehouse.writer() as conn:
-            insert_assets(conn, rows)
-            upsert_watermarks(conn, marks)
+        insert_assets(conn, self._asset_columns(batch, now))
+        upsert_watermarks(conn, marks)
 
     # -- internals -----------------------------------------------------------------------
 
-    def _asset_row(self, r: AssetResult, now: datetime) -> dict[str, Any]:
+    def _asset_columns(self, batch: list[AssetResult], now: datetime) -> dict[str, list[Any]]:
+        secrets = secret_values()
         return {
-            "run_id": self.run_id,
-            "asset_key": r.asset_key,
-            "asset_kind": r.asset_kind,
-            "partition_key": r.partition_key,
-            "status": r.status,
-            "rows_written": int(r.rows),
-            "bytes_written": int(r.bytes),
-            "file_path": r.path,
-            "min_event_ts": _ts(r.min_event),
-            "max_event_ts": _ts(r.max_event),
-            "error_type": r.error_type,
-            "error_message": redact_text(r.error_message) if r.error_message else None,
-            "extra_json": ledger_json(r.extra) if r.extra else None,
-            "recorded_at": now,
+            "run_id": [self.run_id] * len(batch),
+            "asset_key": [r.asset_key for r in batch],
+            "asset_kind": [r.asset_kind for r in batch],
+            "partition_key": [r.partition_key for r in batch],
+            "status": [r.status for r in batch],
+            "rows_written": [int(r.rows) for r in batch],
+            "bytes_written": [int(r.bytes) for r in batch],
+            "file_path": [r.path for r in batch],
+            "min_event_ts": [_ts(r.min_event) for r in batch],
+            "max_event_ts": [_ts(r.max_event) for r in batch],
+            "error_type": [r.error_type for r in batch],
+            "error_message": [
+                redact_text(r.error_message, secrets) if r.error_message else None for r in batch
+            ],
+            "extra_json": [
+                ledger_json(r.extra, secrets=secrets) if r.extra else None for r in batch
+            ],
+            "recorded_at": [now] * len(batch),
         }
 
     def _outcome(self, exc: BaseException | None) -> tuple[str, str | None, str | None]:
@@ -223,11 +236,12 @@ class RunLogger:
         message = f"{failed} of {failed + ok} partitions failed; first: {first.partition_key}: {first.error_message}"
         return ("partial" if ok else "failed"), first.error_type, message
 
-    def _finalize(
-        self, error_type: str | None, message: str | None, tokens: tuple[str, ...] = ()
-    ) -> None:
+    def _final_fields(self, error_type: str | None, message: str | None) -> dict[str, Any]:
+        tokens: tuple[str, ...] = ()
+        if self._first_failure is not None:
+            tokens = (self._first_failure.partition_key, self._first_failure.scope_key)
         now = _now()
-        fields: dict[str, Any] = {
+        return {
             "status": self.status,
             "ended_at": now,
             "heartbeat_at": now,
@@ -238,9 +252,6 @@ class RunLogger:
             if error_type
             else None,
         }
-        # A Ctrl-C may land while the warehouse is busy; still try to record the outcome.
-        with self.warehouse.writer() as conn:
-            update_run(conn, self.run_id, fields)
 
     def _heartbeat(self) -> None:
         quick = Warehouse(

@@ -80,11 +80,12 @@ def update_run(conn: duckdb.DuckDBPyConnection, run_id: str, fields: dict[str, A
     )
 
 
-def insert_assets(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Append asset events in one statement (never one connection per row)."""
-    if not rows:
+def insert_assets(conn: duckdb.DuckDBPyConnection, columns: dict[str, list[Any]]) -> None:
+    """Append asset events (column name -> values) in one statement, never a connection per
+    row; columnar input avoids building a dict per event."""
+    if not columns or not next(iter(columns.values())):
         return
-    table = pa.Table.from_pylist(rows, schema=_ASSET_SCHEMA)
+    table = pa.table(columns, schema=_ASSET_SCHEMA)
     conn.register("_incoming_assets", table)
     try:
         conn.execute(

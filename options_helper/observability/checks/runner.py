@@ -106,8 +106,10 @@ def run_checks(
     as_of: date,
     run_id: str | None = None,
     checks: Sequence[Check] | None = None,
+    persist: bool = True,
 ) -> list[CheckResult]:
-    """Run every check of ``asset_key`` on each partition and persist the results.
+    """Run every check of ``asset_key`` on each partition and persist the results
+    (``persist=False``: the caller persists them, e.g. together with other results).
 
     Args:
         warehouse: the warehouse to read and to record results in (schema must exist).
@@ -138,7 +140,8 @@ def run_checks(
             )
     # Partition then registry order, as callers and the ledger have always seen them.
     results = [r for by_partition in zip(*per_check, strict=True) for r in by_partition]
-    persist_results(warehouse, results, run_id)
+    if persist:
+        persist_results(warehouse, results, run_id)
     return results
 
 
@@ -153,7 +156,7 @@ def _row(
         "severity": result.severity,
         "status": result.status,
         "checked_at": checked_at,
-        "metrics_json": ledger_json(result.metrics),
+        "metrics_json": ledger_json(result.metrics, secrets=secrets),
         "message": redact_text(result.message, secrets),
         "run_id": run_id,
     }
