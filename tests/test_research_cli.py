@@ -70,6 +70,13 @@ def test_run_daily_runs_every_step_in_order(demo_dir):
         f"WHERE asset_key = 'briefing_markdown' AND partition_key = '{END}' LIMIT 1",
     )[0]
     assert (demo_dir / path).stat().st_size == nbytes
+    # Date-partitioned assets share one watermark, so older briefings never look stale.
+    marks = _q(
+        demo_dir,
+        "SELECT scope_key, watermark FROM meta.asset_watermarks "
+        "WHERE asset_key = 'briefing_markdown'",
+    )
+    assert marks == [("all", END)]
 
 
 def test_flow_command_groups_and_persists(demo_dir):

@@ -69,6 +69,7 @@ def test_failing_symbol_makes_a_partial_run_and_health_fails(cli, data_dir):
         "ingest", "candles", "-s", "AAPL", "-s", "MSFT", "-s", "ZZZZ", "--end", str(END), env=env
     )
     assert r.exit_code == 1
+    assert "internal error" not in r.stderr and "ZZZZ" in r.stdout
     (status, error_type, message, fp) = _q(
         data_dir,
         "SELECT status, error_type, error_message, error_fingerprint FROM meta.ingestion_runs",
@@ -85,7 +86,7 @@ def test_failing_symbol_makes_a_partial_run_and_health_fails(cli, data_dir):
     assert assets["ZZZZ"][:2] == ("failed", "rate_limited") and assets["ZZZZ"][2]
     r = cli("db", "health", "--fail-on", "failures")
     assert r.exit_code == 1
-    assert "failures" in r.stderr
+    assert r.stderr.strip().splitlines() == ["health: failures"]
     code, doc = cli.json("db", "health")
     assert code == 0  # without --fail-on, health only reports
     job = next(j for j in doc["jobs"] if j["job_name"] == "ingest_candles")

@@ -16,7 +16,7 @@ from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.research_common import resolve_research_date
 from options_helper.jobs.writes import storage_failure
 from options_helper.warehouse.flow_sql import FlowPair, compute_flow_sql, snapshot_paths
-from options_helper.warehouse.research import read_flow
+from options_helper.warehouse.research import flow_counts, read_flow
 
 JOB_NAME = "compute_flow"
 ASSET = "options_flow"
@@ -25,14 +25,20 @@ CHUNK_PAIRS = 2000
 
 
 def compute_flow(
-    ctx: JobContext, symbols: list[str], *, as_of: date | None = None, window: int = 1
+    ctx: JobContext,
+    symbols: list[str],
+    *,
+    as_of: date | None = None,
+    window: int = 1,
+    with_payload: bool = True,
 ) -> JobReport:
     """ΔOI flow of each symbol for the ``window`` sessions ending at ``as_of``.
 
     Each session is compared with the previous XNYS session's snapshot; a missing one is a
     reported gap (rows flagged ``gap``), never bridged to an older snapshot. Rows replace any
     stored for the same (symbol, session), all symbols in one transaction. ``report.payload``
-    holds the netted window per symbol (a DataFrame of contract rows) for display.
+    holds the netted window per symbol (a DataFrame of contract rows) for display; the
+    pipeline (``run daily``) skips it with ``with_payload=False``.
     """
     if window < 1:
         raise BadInputError("--window must be at least 1")
@@ -61,12 +67,13 @@ def compute_flow(
             for symbol, pairs in planned.items()
         }
         try:
-            stored = _write(ctx, planned, sessions)
+            counts, stored = _write(ctx, planned, sessions, with_payload)
         except Exception as exc:
             storage_failure(list(results.values()), exc)
-            stored = {}
+            counts, stored = {}, {}
+        for symbol, n in counts.items():
+            results[symbol].rows = n
         for symbol, rows in stored.items():
-            results[symbol].rows = len(rows)
             netted[symbol] = _netted(rows, window)
         for symbol in dict.fromkeys(symbols):
             report.add(failed[symbol] if symbol in failed else results[symbol])
@@ -110,18 +117,22 @@ def _plan(
 
 
 def _write(
-    ctx: JobContext, planned: dict[str, list[FlowPair]], sessions: list[date]
-) -> dict[str, pd.DataFrame]:
-    """Compute and store every pair in one transaction; the stored rows of each symbol."""
+    ctx: JobContext, planned: dict[str, list[FlowPair]], sessions: list[date], with_rows: bool
+) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+    """Compute and store every pair in one transaction; rows stored per symbol and (when
+    ``with_rows``) the stored rows themselves."""
     if not planned:
-        return {}
+        return {}, {}
     pairs = [p for symbol_pairs in planned.values() for p in symbol_pairs]
     computed_at = now_naive_utc()
     with ctx.warehouse.writer() as conn:
         for start in range(0, len(pairs), CHUNK_PAIRS):
             chunk = pairs[start : start + CHUNK_PAIRS]
             compute_flow_sql(conn, ctx.config.data_dir, chunk, computed_at)
-        return {s: read_flow(conn, s, sessions[0], sessions[-1]) for s in planned}
+        counts = flow_counts(conn, list(planned), sessions[0], sessions[-1])
+        if not with_rows:
+            return counts, {}
+        return counts, {s: read_flow(conn, s, sessions[0], sessions[-1]) for s in planned}
 
 
 def _netted(stored: pd.DataFrame, window: int) -> pd.DataFrame:

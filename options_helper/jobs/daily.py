@@ -64,7 +64,7 @@ def run_daily(ctx: JobContext, symbols: list[str], session: date) -> DailyReport
             lambda: ingest_candles(child, symbols, end=session),
             lambda: ingest_options_bars(child, symbols, end=session),
             lambda: snapshot_options(child, symbols, as_of=session),
-            lambda: compute_flow(child, symbols, as_of=session),
+            lambda: compute_flow(child, symbols, as_of=session, with_payload=False),
             lambda: compute_derived(child, symbols, as_of=session),
             lambda: build_briefing(child, symbols, as_of=session),
             lambda: build_dashboard(child, symbols, as_of=session),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
+
+_DATE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 AssetStatus = Literal["success", "failed", "skipped"]
 
@@ -28,5 +31,7 @@ class AssetResult:
 
     @property
     def scope_key(self) -> str:
-        """The watermark scope: the symbol part of ``SYMBOL|date`` partitions, else the key."""
-        return self.partition_key.split("|", 1)[0]
+        """The watermark scope: the symbol of ``SYMBOL`` / ``SYMBOL|date`` partitions, or
+        ``all`` for date-only partitions (one watermark for the whole asset)."""
+        head = self.partition_key.split("|", 1)[0]
+        return "all" if _DATE_KEY.match(head) else head

@@ -83,3 +83,16 @@ def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.
         "FROM derived_gex_by_strike WHERE symbol = ? AND session = ? ORDER BY strike",
         [symbol, session],
     ).df()
+
+
+def flow_counts(
+    conn: duckdb.DuckDBPyConnection, symbols: list[str], start: date, end: date
+) -> dict[str, int]:
+    """Stored flow rows per symbol over [start, end]."""
+    rows = conn.execute(
+        "SELECT symbol, count(*) FROM options_flow WHERE session BETWEEN ? AND ? "
+        "AND list_contains(?::VARCHAR[], symbol) GROUP BY symbol",
+        [start, end, symbols],
+    ).fetchall()
+    found = dict(rows)
+    return {s: int(found.get(s, 0)) for s in symbols}
