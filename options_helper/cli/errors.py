@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from options_helper.cli.state import AppState, stderr
 from options_helper.errors import OptionsHelperError
+from options_helper.jsonutil import redact_text
 
 
 def _debug(ctx: click.Context) -> bool:
@@ -29,7 +30,9 @@ class TranslatingGroup(TyperGroup):
         except OptionsHelperError as exc:
             if _debug(ctx):
                 raise
-            stderr.print(f"[red]error:[/red] {escape(exc.one_line())}", highlight=False)
+            stderr.print(
+                f"[red]error:[/red] {escape(redact_text(exc.one_line()))}", highlight=False
+            )
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             stderr.print("[red]interrupted[/red]")
@@ -38,7 +41,7 @@ class TranslatingGroup(TyperGroup):
             if _debug(ctx):
                 raise
             stderr.print(
-                f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
+                f"[red]internal error:[/red] {type(exc).__name__}: {escape(redact_text(str(exc)))} "
                 "— re-run with --debug for the traceback",
                 highlight=False,
             )
