@@ -29,16 +29,3 @@ class BadInputError(OptionsHelperError):
 
     error_type = "bad_input"
     exit_code = 2
-
-
-class MissingExtraError(OptionsHelperError):
-    """A feature needs an optional extra that is not installed."""
-
-    error_type = "bad_input"
-    exit_code = 2
-
-    def __init__(self, extra: str, feature: str):
-        super().__init__(
-            f"{feature} needs the '{extra}' extra",
-            hint=f"install it with: pip install 'options-helper[{extra}]'",
-        )

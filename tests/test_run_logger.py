@@ -196,3 +196,14 @@ def test_ledger_json_handles_types_and_redacts_secrets(monkeypatch):
     big = ledger_json({"rows": list(range(100_000))}, max_bytes=1000)
     assert len(big) < 1200 and json.loads(big)["truncated"] is True
     assert redact({"nested": [{"token": "t"}]}) == {"nested": [{"token": "***"}]}
+
+
+def test_ensure_meta_schema_is_idempotent(wh):
+    from options_helper.warehouse.ledger import ensure_meta_schema
+
+    with RunLogger(wh, "j", heartbeat_s=0) as run:
+        run.record(_ok("AAPL"))
+    with wh.writer() as conn:
+        ensure_meta_schema(conn)
+        ensure_meta_schema(conn)
+    assert _q(wh, "SELECT count(*) FROM meta.ingestion_runs") == [(1,)]

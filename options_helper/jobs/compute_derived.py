@@ -15,11 +15,11 @@ from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import now_naive_utc
 from options_helper.jobs.postchecks import run_post_checks
 from options_helper.jobs.report import AssetResult, JobReport
-from options_helper.jobs.research_common import SnapshotCache, resolve_research_date
+from options_helper.jobs.research_common import resolve_research_date
 from options_helper.jobs.writes import storage_failure
 from options_helper.warehouse.candles import read_candles
 from options_helper.warehouse.research import read_derived, replace_derived, replace_gex
-from options_helper.warehouse.snapshots import snapshot_dates
+from options_helper.warehouse.snapshots import read_snapshot, snapshot_paths
 
 JOB_NAME = "compute_derived"
 ASSET = "derived_metrics"
@@ -51,11 +51,10 @@ def compute_derived(
         ctx.provider.simulated,
         params={"symbols": symbols, "start": window[0], "end": window[1]},
     )
-    cache = SnapshotCache(ctx)
     with ctx.run(report):
         ctx.progress.start(len(symbols), f"derived {window[0]} .. {window[1]}")
         for symbol in symbols:
-            report.add(_derive_symbol(ctx, cache, symbol, *window))
+            report.add(_derive_symbol(ctx, symbol, *window))
             ctx.progress.advance(1, symbol)
         run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), window[1])
     return report
@@ -85,13 +84,12 @@ def _window(
     return start, last
 
 
-def _derive_symbol(
-    ctx: JobContext, cache: SnapshotCache, symbol: str, start: date, end: date
-) -> AssetResult:
+def _derive_symbol(ctx: JobContext, symbol: str, start: date, end: date) -> AssetResult:
     with ctx.warehouse.reader() as conn:
-        sessions = [d for d in snapshot_dates(conn, symbol) if start <= d <= end]
+        paths = {d: p for d, p in snapshot_paths(conn, symbol).items() if start <= d <= end}
         candles = read_candles(conn, symbol, end=end)
         stored = read_derived(conn, [symbol], end=end)
+    sessions = list(paths)
     if not sessions:
         return AssetResult(
             ASSET,
@@ -104,7 +102,7 @@ def _derive_symbol(
     iv_hist = _iv_history(stored, before=sessions[0])
     rows, gex = [], []
     for session in sessions:
-        chain = cache.get(symbol, session)
+        chain = read_snapshot(ctx.config.data_dir, paths[session])
         if chain is None or chain.empty:
             continue
         spot = float(chain["spot"].iloc[0])
@@ -122,7 +120,6 @@ def _derive_symbol(
         g.insert(0, "session", session)
         g.insert(0, "symbol", symbol)
         gex.append(g)
-        cache.drop_before(symbol, session)
     result = AssetResult(
         ASSET,
         symbol,

@@ -40,11 +40,3 @@ def read_candles(
         "ORDER BY session",
         [symbol, start, end],
     ).df()
-
-
-def candle_summary(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Rows and session range per symbol."""
-    return conn.execute(
-        "SELECT symbol, count(*) AS rows, min(session) AS first_session, "
-        "max(session) AS last_session FROM candles_daily GROUP BY symbol ORDER BY symbol"
-    ).df()

@@ -7,7 +7,6 @@ from importlib import resources
 from typing import Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 RUN_COLUMNS = (
@@ -159,11 +158,6 @@ def mark_abandoned(conn: duckdb.DuckDBPyConnection, run_ids: list[str], now: dat
         """,
         [now, now, run_ids],
     )
-
-
-def query_df(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run a read query and return a DataFrame (for observability read APIs)."""
-    return conn.execute(sql, params or []).df()
 
 
 def query_rows(

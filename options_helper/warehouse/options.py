@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -87,25 +85,3 @@ def read_progress(conn: duckdb.DuckDBPyConnection, underlying: str) -> pd.DataFr
     for col in ("fetched_from", "fetched_through"):
         df[col] = pd.to_datetime(df[col]).dt.date
     return df
-
-
-def read_bars(
-    conn: duckdb.DuckDBPyConnection,
-    underlying: str,
-    start: date | None = None,
-    end: date | None = None,
-) -> pd.DataFrame:
-    return conn.execute(
-        f"SELECT {_BAR_COLS} FROM options_bars WHERE underlying = ? "
-        "AND session >= coalesce(?, DATE '1900-01-01') AND session <= coalesce(?, DATE '2999-12-31') "
-        "ORDER BY contract_symbol, session",
-        [underlying, start, end],
-    ).df()
-
-
-def read_contracts(conn: duckdb.DuckDBPyConnection, underlying: str) -> pd.DataFrame:
-    return conn.execute(
-        f"SELECT {_CONTRACT_COLS} FROM option_contracts WHERE underlying = ? "
-        "ORDER BY expiry, option_type, strike",
-        [underlying],
-    ).df()

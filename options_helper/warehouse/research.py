@@ -8,6 +8,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from options_helper.warehouse.upsert import replace_by_key
+
+# Rows are replaced per (symbol, session): everything stored for a computed scope goes.
+_SCOPE = ("symbol", "session")
+
 FLOW_TABLE_COLUMNS = (
     "symbol, session, prev_session, contract_symbol, expiry, strike, option_type, dte, spot, "
     "mark, delta, oi_prev, oi, delta_oi, volume, volume_prev, volume_notional_usd, "
@@ -15,38 +20,16 @@ FLOW_TABLE_COLUMNS = (
 )
 
 
-def _replace_scope(
-    conn: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, columns: str
-) -> int:
-    """Replace every (symbol, session) present in ``batch`` (idempotent per scope)."""
-    if batch.num_rows == 0:
-        return 0
-    view = f"_incoming_{table}"
-    conn.register(view, batch)
-    try:
-        conn.execute(
-            f"DELETE FROM {table} t USING (SELECT DISTINCT symbol, session FROM {view}) s "
-            "WHERE t.symbol = s.symbol AND t.session = s.session"
-        )
-        conn.execute(f"INSERT INTO {table} SELECT {columns} FROM {view}")
-    finally:
-        conn.unregister(view)
-    return batch.num_rows
-
-
-def replace_flow(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
-    return _replace_scope(conn, "options_flow", batch, FLOW_TABLE_COLUMNS)
-
-
 def replace_derived(conn: duckdb.DuckDBPyConnection, batch: pa.Table, columns: list[str]) -> int:
-    return _replace_scope(conn, "derived_metrics", batch, ", ".join(columns))
+    return replace_by_key(conn, "derived_metrics", batch, _SCOPE, ", ".join(columns))
 
 
 def replace_gex(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
-    return _replace_scope(
+    return replace_by_key(
         conn,
         "derived_gex_by_strike",
         batch,
+        _SCOPE,
         "symbol, session, strike, call_gex_usd_per_1pct, put_gex_usd_per_1pct, "
         "net_gex_usd_per_1pct",
     )
@@ -75,14 +58,6 @@ def read_derived(
     for col in ("session", "atm_iv_expiry", "max_pain_expiry"):
         df[col] = [None if pd.isna(x) else pd.Timestamp(x).date() for x in df[col]]
     return df
-
-
-def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.DataFrame:
-    return conn.execute(
-        "SELECT strike, call_gex_usd_per_1pct, put_gex_usd_per_1pct, net_gex_usd_per_1pct "
-        "FROM derived_gex_by_strike WHERE symbol = ? AND session = ? ORDER BY strike",
-        [symbol, session],
-    ).df()
 
 
 def flow_counts(

@@ -65,16 +65,6 @@ def upsert_snapshot_index(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> in
     return rows.num_rows
 
 
-def snapshot_index(
-    conn: duckdb.DuckDBPyConnection, symbol: str | None = None, data_date: date | None = None
-) -> pd.DataFrame:
-    return conn.execute(
-        "SELECT * FROM options_snapshots WHERE (? IS NULL OR symbol = ?) "
-        "AND (?::DATE IS NULL OR data_date = ?::DATE) ORDER BY symbol, data_date",
-        [symbol, symbol, data_date, data_date],
-    ).df()
-
-
 def load_snapshot(
     conn: duckdb.DuckDBPyConnection, data_dir: Path, symbol: str, data_date: date
 ) -> pd.DataFrame | None:
@@ -82,9 +72,14 @@ def load_snapshot(
     row = conn.execute(
         "SELECT path FROM options_snapshots WHERE symbol = ? AND data_date = ?", [symbol, data_date]
     ).fetchone()
-    if row is None or not (data_dir / row[0]).exists():
+    return None if row is None else read_snapshot(data_dir, row[0])
+
+
+def read_snapshot(data_dir: Path, rel_path: str) -> pd.DataFrame | None:
+    """A snapshot file by its indexed path (no warehouse connection); None if it is gone."""
+    if not (data_dir / rel_path).exists():
         return None
-    return normalize_snapshot(read_snapshot_file(data_dir, row[0]))
+    return normalize_snapshot(read_snapshot_file(data_dir, rel_path))
 
 
 def normalize_snapshot(df: pd.DataFrame) -> pd.DataFrame:
@@ -107,10 +102,10 @@ def latest_snapshot_dates(
     return dict(rows)
 
 
-def snapshot_dates(conn: duckdb.DuckDBPyConnection, symbol: str) -> list[date]:
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT data_date FROM options_snapshots WHERE symbol = ? ORDER BY data_date", [symbol]
-        ).fetchall()
-    ]
+def snapshot_paths(conn: duckdb.DuckDBPyConnection, symbol: str) -> dict[date, str]:
+    """Indexed snapshot files of ``symbol``: data date -> path relative to the data dir."""
+    rows = conn.execute(
+        "SELECT data_date, path FROM options_snapshots WHERE symbol = ? ORDER BY data_date",
+        [symbol],
+    ).fetchall()
+    return dict(rows)
