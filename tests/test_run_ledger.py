@@ -134,7 +134,8 @@ def test_snapshot_runs_record_file_path_and_bytes(cli, data_dir):
 
 def test_run_daily_is_a_parent_with_child_runs(cli, data_dir):
     r = cli("run", "daily", "-s", "AAPL", "--as-of", str(END))
-    assert r.exit_code == 0, r.output
+    runs = "SELECT job_name, status, error_type, error_message FROM meta.ingestion_runs"
+    assert r.exit_code == 0, (r.output, _q(data_dir, runs))
     parent = _q(
         data_dir, "SELECT run_id, status FROM meta.ingestion_runs WHERE job_name = 'run_daily'"
     )

@@ -20,6 +20,7 @@ from options_helper.observability.reaper import find_abandoned, reap_abandoned
 from options_helper.observability.run_logger import RunLogger
 from options_helper.providers.errors import ProviderTimeoutError
 from options_helper.warehouse import Warehouse
+from options_helper.warehouse.connection import RetryPolicy
 from options_helper.warehouse.migrate import migrate
 
 
@@ -53,11 +54,11 @@ def test_events_are_written_in_batches(wh, monkeypatch):
     import options_helper.observability.run_logger as rl
 
     writes = []
-    real = rl.insert_assets
+    real = rl.record_events
     monkeypatch.setattr(
         rl,
-        "insert_assets",
-        lambda conn, rows: (writes.append(len(rows["run_id"])), real(conn, rows)),
+        "record_events",
+        lambda conn, events, *a: (writes.append(events.num_rows), real(conn, events, *a)),
     )
     with RunLogger(wh, "j", heartbeat_s=0, flush_every=400) as run:
         for i in range(1000):
@@ -101,12 +102,85 @@ def test_heartbeat_advances_while_running(wh):
     import time
 
     with RunLogger(wh, "j", heartbeat_s=0.05) as run:
-        (first,) = _q(wh, "SELECT heartbeat_at FROM meta.ingestion_runs")[0]
+        first = _wait_for_row(wh, run.run_id)[1]
         time.sleep(0.4)
         (later,) = _q(
             wh, "SELECT heartbeat_at FROM meta.ingestion_runs WHERE run_id = ?", [run.run_id]
         )[0]
     assert later > first
+
+
+def _wait_for_row(wh, run_id, timeout_s=10.0):
+    """The run's (status, heartbeat_at) once its row is visible (the background thread
+    inserts it right after the job starts)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        rows = _q(
+            wh, "SELECT status, heartbeat_at FROM meta.ingestion_runs WHERE run_id = ?", [run_id]
+        )
+        if rows:
+            return rows[0]
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} never appeared in meta.ingestion_runs")
+
+
+def test_running_row_appears_while_the_job_runs(wh):
+    with RunLogger(wh, "j", heartbeat_s=5) as run:
+        assert _wait_for_row(wh, run.run_id)[0] == "running"
+        run.record(_ok("AAPL"))
+    assert _q(wh, "SELECT status FROM meta.ingestion_runs") == [("success",)]
+
+
+def test_run_is_written_whole_when_the_warehouse_was_busy_at_start(tmp_path):
+    """Another process holds the write lock longer than this run may wait when it starts: the
+    job still runs, and on exit the run row and its events are written in one go."""
+    import time
+
+    path = tmp_path / "w.duckdb"
+    migrate(Warehouse(path))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"c = duckdb.connect({str(path)!r})\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(1.5)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        impatient = Warehouse(path, RetryPolicy(max_wait_s=0.2))
+        with RunLogger(impatient, "j", heartbeat_s=0.05) as run:
+            time.sleep(0.5)  # the row insert gives up meanwhile
+            run.record(_ok("AAPL"))
+            run.flush()  # nothing to write to yet: the events stay buffered
+            holder.wait(timeout=30)
+    finally:
+        holder.kill()
+    # Exit waited for the lock (the writer's patience covers the rest of the hold).
+    rows = _q(Warehouse(path), "SELECT run_id, status FROM meta.ingestion_runs")
+    assert rows == [(run.run_id, "success")]
+    assert _q(Warehouse(path), "SELECT partition_key FROM meta.ingestion_run_assets") == [("AAPL",)]
+    marks = "SELECT scope_key, watermark FROM meta.asset_watermarks"
+    assert _q(Warehouse(path), marks) == [("AAPL", date(2026, 11, 20))]
+
+
+def test_watermark_scope_in_sql_matches_asset_result_scope_key(wh):
+    keys = ["AAPL", "BRK.B", "AAPL|2026-11-20", "2026-11-20", "2026-11-20|x", "20261120", "A-1"]
+    with RunLogger(wh, "j", heartbeat_s=0) as run:
+        run.record_all(
+            AssetResult(f"asset{i}", k, "success", rows=1, max_event=date(2026, 11, 20))
+            for i, k in enumerate(keys)
+        )
+    stored = dict(_q(wh, "SELECT asset_key, scope_key FROM meta.asset_watermarks"))
+    expected = {f"asset{i}": AssetResult("a", k, "success").scope_key for i, k in enumerate(keys)}
+    assert stored == expected
+    assert expected["asset3"] == "all" and expected["asset2"] == "AAPL"
 
 
 def test_dead_process_run_is_marked_abandoned(wh):

@@ -1,9 +1,12 @@
 """``RunLogger``: one ``meta.ingestion_runs`` row per job run, its asset events and watermarks.
 
-The running row is inserted on entry; asset events are buffered and written in batches (one
-transaction per batch, never a connection per row) together with the watermarks they raise; a
-heartbeat thread refreshes ``heartbeat_at``; on exit the run is finalised as success, partial or
-failed (Ctrl-C: failed with error_type ``interrupted``). Nothing here keeps a connection open.
+The running row is inserted on entry, by the background thread that then keeps
+``heartbeat_at`` fresh, so the job starts without waiting for a connection (any write of events
+waits for that row first). Asset events are buffered and written in batches (one transaction
+per batch, set-based SQL over one Arrow table, never a connection or statement per event)
+together with the watermarks they raise; on exit the last events and the final status (success,
+partial or failed; Ctrl-C: failed with error_type ``interrupted``) go in one transaction.
+Nothing here keeps a connection open.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
+import pyarrow as pa
+
 from options_helper.jsonutil import ledger_json, redact_text, secret_values
 from options_helper.observability import runtime
 from options_helper.observability.events import AssetResult
 from options_helper.observability.fingerprint import fingerprint
 from options_helper.warehouse import Warehouse
 from options_helper.warehouse.connection import RetryPolicy
-from options_helper.warehouse.ledger import insert_assets, insert_run, update_run, upsert_watermarks
+from options_helper.warehouse.ledger import EVENT_SCHEMA, insert_run, record_events, update_run
 
 TRIGGERS = ("cli", "cron", "dagster", "demo")
 STORAGE_BACKEND = "duckdb"
@@ -92,34 +97,37 @@ class RunLogger:
         self._started = time.monotonic()
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
+        self._row: dict[str, Any] = {}
+        self._row_written = threading.Event()
+        self._row_error: BaseException | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
     def __enter__(self) -> RunLogger:
         now = _now()
-        with self.warehouse.writer() as conn:
-            insert_run(
-                conn,
-                {
-                    "run_id": self.run_id,
-                    "parent_run_id": self.parent_run_id,
-                    "job_name": self.job_name,
-                    "triggered_by": self.triggered_by,
-                    "status": "running",
-                    "started_at": now,
-                    "heartbeat_at": now,
-                    "pid": runtime.pid(),
-                    "host": runtime.host(),
-                    "provider": self.provider,
-                    "storage_backend": STORAGE_BACKEND,
-                    "args_json": ledger_json(self.args),
-                    "app_version": runtime.app_version(),
-                    "git_sha": runtime.git_sha(),
-                },
-            )
+        self._row = {
+            "run_id": self.run_id,
+            "parent_run_id": self.parent_run_id,
+            "job_name": self.job_name,
+            "triggered_by": self.triggered_by,
+            "status": "running",
+            "started_at": now,
+            "heartbeat_at": now,
+            "pid": runtime.pid(),
+            "host": runtime.host(),
+            "provider": self.provider,
+            "storage_backend": STORAGE_BACKEND,
+            "args_json": ledger_json(self.args),
+            "app_version": runtime.app_version(),
+            "git_sha": runtime.git_sha(),
+        }
         if self.heartbeat_s > 0:
-            self._beat = threading.Thread(target=self._heartbeat, name="run-heartbeat", daemon=True)
+            self._beat = threading.Thread(target=self._background, name="run-ledger", daemon=True)
             self._beat.start()
+        else:
+            self._insert_running_row()
+            if self._row_error is not None:
+                raise self._row_error
         return self
 
     def __exit__(
@@ -130,36 +138,54 @@ class RunLogger:
     ) -> bool:
         self._stop.set()
         if self._beat is not None:
-            self._beat.join(timeout=5)
+            # Bounded: the row insert retries at most the lock wait, a heartbeat 2 s.
+            self._beat.join()
         # The last events and the final status go in one transaction (one connection).
         pending = self._take()
         self.status, error_type, message = self._outcome(exc)
         try:
             with self.warehouse.writer() as conn:
                 self._write(conn, pending)
-                update_run(conn, self.run_id, self._final_fields(error_type, message))
+                self._finalise(conn, error_type, message)
         except Exception as write_error:  # events lost: still record the run, as failed
             self.status, error_type, message = self._outcome(exc or write_error)
             with self.warehouse.writer() as conn:
-                update_run(conn, self.run_id, self._final_fields(error_type, message))
+                self._finalise(conn, error_type, message)
         return False
+
+    def _insert_running_row(self) -> None:
+        try:
+            with self.warehouse.writer() as conn:
+                insert_run(conn, self._row)
+        except Exception as exc:  # kept: exit then writes the run whole
+            self._row_error = exc
+        finally:
+            self._row_written.set()
+
+    def _finalise(self, conn: Any, error_type: str | None, message: str | None) -> None:
+        fields = self._final_fields(error_type, message)
+        if self._row_error is None:
+            update_run(conn, self.run_id, fields)
+        else:  # the running row never made it (warehouse busy): write the run whole
+            insert_run(conn, {**self._row, **fields})
 
     # -- recording -----------------------------------------------------------------------
 
     def record(self, result: AssetResult) -> None:
-        self._counts[result.status] += 1
-        if result.status == "failed" and self._first_failure is None:
-            self._first_failure = result
-        self._buffer.append(result)
+        self.record_all((result,))
+
+    def record_all(self, results: Iterable[AssetResult]) -> None:
+        batch = list(results)
+        for r in batch:
+            self._counts[r.status] += 1
+            if r.status == "failed" and self._first_failure is None:
+                self._first_failure = r
+        self._buffer.extend(batch)
         if (
             len(self._buffer) >= self.flush_every
             or time.monotonic() - self._last_flush >= self.flush_interval_s
         ):
             self.flush()
-
-    def record_all(self, results: Iterable[AssetResult]) -> None:
-        for r in results:
-            self.record(r)
 
     def note_child(self, status: str, error_type: str | None = None) -> None:
         """Record a child run's outcome; a run with children takes its status from them."""
@@ -167,6 +193,9 @@ class RunLogger:
 
     def flush(self) -> None:
         """Write buffered asset events and the watermarks they raise, in one transaction."""
+        self._row_written.wait()  # events only once the run they belong to is visible
+        if self._row_error is not None:
+            return  # keep buffering: exit writes the run whole, events included
         batch = self._take()
         if batch:
             with self.warehouse.writer() as conn:
@@ -178,47 +207,37 @@ class RunLogger:
         return batch
 
     def _write(self, conn: Any, batch: list[AssetResult]) -> None:
-        if not batch:
-            return
-        now = _now()
-        marks = [
-            {
-                "asset_key": r.asset_key,
-                "scope_key": r.scope_key,
-                "watermark": r.max_event,
-                "updated_at": now,
-                "last_run_id": self.run_id,
-            }
-            for r in batch
-            if r.status == "success" and r.max_event is not None and r.rows > 0
-        ]
-        insert_assets(conn, self._asset_columns(batch, now))
-        upsert_watermarks(conn, marks)
+        if batch:
+            record_events(conn, self._events(batch), self.run_id, _now())
 
     # -- internals -----------------------------------------------------------------------
 
-    def _asset_columns(self, batch: list[AssetResult], now: datetime) -> dict[str, list[Any]]:
+    @staticmethod
+    def _events(batch: list[AssetResult]) -> pa.Table:
+        """The batch as columns (``EVENT_SCHEMA``); messages and extras redacted."""
         secrets = secret_values()
-        return {
-            "run_id": [self.run_id] * len(batch),
-            "asset_key": [r.asset_key for r in batch],
-            "asset_kind": [r.asset_kind for r in batch],
-            "partition_key": [r.partition_key for r in batch],
-            "status": [r.status for r in batch],
-            "rows_written": [int(r.rows) for r in batch],
-            "bytes_written": [int(r.bytes) for r in batch],
-            "file_path": [r.path for r in batch],
-            "min_event_ts": [_ts(r.min_event) for r in batch],
-            "max_event_ts": [_ts(r.max_event) for r in batch],
-            "error_type": [r.error_type for r in batch],
-            "error_message": [
-                redact_text(r.error_message, secrets) if r.error_message else None for r in batch
-            ],
-            "extra_json": [
-                ledger_json(r.extra, secrets=secrets) if r.extra else None for r in batch
-            ],
-            "recorded_at": [now] * len(batch),
-        }
+        return pa.table(
+            {
+                "asset_key": [r.asset_key for r in batch],
+                "asset_kind": [r.asset_kind for r in batch],
+                "partition_key": [r.partition_key for r in batch],
+                "status": [r.status for r in batch],
+                "rows_written": [r.rows for r in batch],
+                "bytes_written": [r.bytes for r in batch],
+                "file_path": [r.path for r in batch],
+                "min_event": [r.min_event for r in batch],
+                "max_event": [r.max_event for r in batch],
+                "error_type": [r.error_type for r in batch],
+                "error_message": [
+                    redact_text(r.error_message, secrets) if r.error_message else None
+                    for r in batch
+                ],
+                "extra_json": [
+                    ledger_json(r.extra, secrets=secrets) if r.extra else None for r in batch
+                ],
+            },
+            schema=EVENT_SCHEMA,
+        )
 
     def _outcome(self, exc: BaseException | None) -> tuple[str, str | None, str | None]:
         if exc is not None:
@@ -253,7 +272,11 @@ class RunLogger:
             else None,
         }
 
-    def _heartbeat(self) -> None:
+    def _background(self) -> None:
+        """Insert the running row, then refresh its heartbeat until the run ends."""
+        self._insert_running_row()
+        if self._row_error is not None:
+            return
         quick = Warehouse(
             self.warehouse.path, RetryPolicy(max_wait_s=min(2.0, self.warehouse.retry.max_wait_s))
         )
@@ -279,11 +302,3 @@ class NullRunLogger:
 
     def note_child(self, status: str, error_type: str | None = None) -> None:
         pass
-
-
-def _ts(d: Any) -> datetime | None:
-    if d is None:
-        return None
-    if isinstance(d, datetime):
-        return d
-    return datetime(d.year, d.month, d.day)

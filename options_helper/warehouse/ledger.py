@@ -9,43 +9,6 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-RUN_COLUMNS = (
-    "run_id",
-    "parent_run_id",
-    "job_name",
-    "triggered_by",
-    "status",
-    "started_at",
-    "ended_at",
-    "duration_ms",
-    "heartbeat_at",
-    "pid",
-    "host",
-    "provider",
-    "storage_backend",
-    "args_json",
-    "app_version",
-    "git_sha",
-    "error_type",
-    "error_message",
-    "error_fingerprint",
-)
-ASSET_COLUMNS = (
-    "run_id",
-    "asset_key",
-    "asset_kind",
-    "partition_key",
-    "status",
-    "rows_written",
-    "bytes_written",
-    "file_path",
-    "min_event_ts",
-    "max_event_ts",
-    "error_type",
-    "error_message",
-    "extra_json",
-    "recorded_at",
-)
 CHECK_COLUMNS = (
     "check_id",
     "asset_key",
@@ -79,44 +42,56 @@ def update_run(conn: duckdb.DuckDBPyConnection, run_id: str, fields: dict[str, A
     )
 
 
-def insert_assets(conn: duckdb.DuckDBPyConnection, columns: dict[str, list[Any]]) -> None:
-    """Append asset events (column name -> values) in one statement, never a connection per
-    row; columnar input avoids building a dict per event."""
-    if not columns or not next(iter(columns.values())):
-        return
-    table = pa.table(columns, schema=_ASSET_SCHEMA)
-    conn.register("_incoming_assets", table)
-    try:
-        conn.execute(
-            f"INSERT INTO meta.ingestion_run_assets SELECT {', '.join(ASSET_COLUMNS)} "
-            "FROM _incoming_assets"
-        )
-    finally:
-        conn.unregister("_incoming_assets")
+# Same rule as AssetResult.scope_key (tests pin the two together): the symbol of ``SYMBOL`` /
+# ``SYMBOL|date`` partitions, ``all`` for date-only partitions.
+_SCOPE_SQL = """
+    CASE WHEN regexp_full_match(split_part(partition_key, '|', 1), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+         THEN 'all' ELSE split_part(partition_key, '|', 1) END
+"""
 
 
-def upsert_watermarks(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
-    """Raise each (asset_key, scope_key) watermark to the given date (never lowers it)."""
-    if not rows:
+def record_events(
+    conn: duckdb.DuckDBPyConnection, events: pa.Table, run_id: str, now: datetime
+) -> None:
+    """Append a run's asset events (``EVENT_SCHEMA``) and raise the watermarks they prove, in
+    set-based SQL over one registered Arrow table: never a statement per event.
+
+    A watermark moves to the max event date of the asset's successful, non-empty partitions in
+    this scope and never moves back.
+    """
+    if events.num_rows == 0:
         return
-    table = pa.Table.from_pylist(rows, schema=_WATERMARK_SCHEMA)
-    conn.register("_incoming_watermarks", table)
+    params = {"run_id": run_id, "now": now}
+    conn.register("_incoming_events", events)
     try:
         conn.execute(
             """
+            INSERT INTO meta.ingestion_run_assets
+            SELECT $run_id, asset_key, asset_kind, partition_key, status, rows_written,
+                   bytes_written, file_path, CAST(min_event AS TIMESTAMP),
+                   CAST(max_event AS TIMESTAMP), error_type, error_message, extra_json, $now
+            FROM _incoming_events
+            """,
+            params,
+        )
+        conn.execute(
+            f"""
             INSERT INTO meta.asset_watermarks
-            SELECT asset_key, scope_key, max(watermark), max(updated_at), arg_max(last_run_id, watermark)
-            FROM _incoming_watermarks GROUP BY asset_key, scope_key
+            SELECT asset_key, {_SCOPE_SQL} AS scope, max(max_event), $now, $run_id
+            FROM _incoming_events
+            WHERE status = 'success' AND rows_written > 0 AND max_event IS NOT NULL
+            GROUP BY asset_key, scope
             ON CONFLICT (asset_key, scope_key) DO UPDATE SET
                 watermark = greatest(meta.asset_watermarks.watermark, excluded.watermark),
                 updated_at = excluded.updated_at,
                 last_run_id = CASE WHEN excluded.watermark >= meta.asset_watermarks.watermark
                                    THEN excluded.last_run_id
                                    ELSE meta.asset_watermarks.last_run_id END
-            """
+            """,
+            params,
         )
     finally:
-        conn.unregister("_incoming_watermarks")
+        conn.unregister("_incoming_events")
 
 
 def insert_checks(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
@@ -166,9 +141,9 @@ def query_rows(
     return conn.execute(sql, params or []).fetchall()
 
 
-_ASSET_SCHEMA = pa.schema(
+# One asset event as RunLogger hands it over; run_id and recorded_at are added in SQL.
+EVENT_SCHEMA = pa.schema(
     [
-        ("run_id", pa.string()),
         ("asset_key", pa.string()),
         ("asset_kind", pa.string()),
         ("partition_key", pa.string()),
@@ -176,21 +151,11 @@ _ASSET_SCHEMA = pa.schema(
         ("rows_written", pa.int64()),
         ("bytes_written", pa.int64()),
         ("file_path", pa.string()),
-        ("min_event_ts", pa.timestamp("us")),
-        ("max_event_ts", pa.timestamp("us")),
+        ("min_event", pa.date32()),
+        ("max_event", pa.date32()),
         ("error_type", pa.string()),
         ("error_message", pa.string()),
         ("extra_json", pa.string()),
-        ("recorded_at", pa.timestamp("us")),
-    ]
-)
-_WATERMARK_SCHEMA = pa.schema(
-    [
-        ("asset_key", pa.string()),
-        ("scope_key", pa.string()),
-        ("watermark", pa.date32()),
-        ("updated_at", pa.timestamp("us")),
-        ("last_run_id", pa.string()),
     ]
 )
 _CHECK_SCHEMA = pa.schema(
