@@ -29,3 +29,16 @@ class BadInputError(OptionsHelperError):
 
     error_type = "bad_input"
     exit_code = 2
+
+
+class MissingExtraError(OptionsHelperError):
+    """A feature needs an optional extra that is not installed."""
+
+    error_type = "bad_input"
+    exit_code = 2
+
+    def __init__(self, feature: str, extra: str):
+        super().__init__(
+            f"{feature} needs the '{extra}' extra, which is not installed",
+            hint=f"pip install 'options-helper[{extra}]'",
+        )

@@ -13,6 +13,20 @@ from options_helper.cli.state import AppState, stderr
 from options_helper.errors import OptionsHelperError
 from options_helper.jsonutil import redact_text
 
+# Typer parses with its own vendored click: its usage errors (subclasses of TyperException),
+# Exit and Abort are not click's classes, and must pass through untouched as click's do.
+_PASS_THROUGH: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    click.exceptions.Exit,
+    click.exceptions.Abort,
+    click.ClickException,
+    *(
+        getattr(typer.exceptions, name)
+        for name in ("TyperException", "Abort", "Exit")
+        if hasattr(typer.exceptions, name)
+    ),
+)
+
 
 def _debug(ctx: click.Context) -> bool:
     obj = ctx.find_root().obj
@@ -25,7 +39,7 @@ class TranslatingGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except _PASS_THROUGH:
             raise
         except OptionsHelperError as exc:
             if _debug(ctx):

@@ -17,6 +17,7 @@ from options_helper.cli import (
     portfolio_cmd,
     research_cmd,
     run_cmd,
+    ui_cmd,
     watchlist_cmd,
 )
 from options_helper.cli.errors import TranslatingGroup
@@ -104,6 +105,7 @@ app.add_typer(
 app.command("briefing", help="Write the daily Markdown + JSON briefing.")(research_cmd.briefing_cmd)
 app.command("dashboard", help="Console dashboard for a session.")(research_cmd.dashboard_cmd)
 app.command("demo", help="Run the daily pipeline over a simulated history.")(demo_cmd.demo)
+app.command("ui", help="Serve the read-only portal (Streamlit).")(ui_cmd.ui)
 
 
 def run() -> None:

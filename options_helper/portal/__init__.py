@@ -1,0 +1,1 @@
+"""Read-only Streamlit portal (DESIGN.md "Portal")."""

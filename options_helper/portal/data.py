@@ -1,0 +1,190 @@
+"""Everything the portal reads, and how.
+
+Each query opens one read-only connection (``Warehouse.reader``), asks, and closes: the portal
+never holds a connection, never writes and never calls a provider. Results are cached for
+``TTL_S`` (``st.cache_data``); when the warehouse is busy (a job is writing) the page gets the
+last good result with ``busy=True`` and says so instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from options_helper.config import Config, load_config
+from options_helper.domain import calendar
+from options_helper.errors import OptionsHelperError
+from options_helper.jobs.portfolio_analysis import PortfolioReport, analyze_configured_portfolio
+from options_helper.observability.gaps import GapsReport, find_gaps
+from options_helper.observability.health import HealthReport, collect_health
+from options_helper.warehouse import Warehouse
+from options_helper.warehouse.candles import read_candles
+from options_helper.warehouse.catalog import (
+    Provenance,
+    provenance,
+    read_gex,
+    recent_checks,
+    recent_runs,
+    stored_symbols,
+)
+from options_helper.warehouse.connection import WarehouseBusyError
+from options_helper.warehouse.research import read_derived, read_flow
+from options_helper.warehouse.snapshots import latest_snapshot_dates, load_snapshot
+
+TTL_S = 30
+LOCK_WAIT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Read:
+    """A query's answer as a page sees it."""
+
+    value: Any = None
+    fetched_at: datetime | None = None
+    busy: bool = False  # the warehouse was locked: value is the last good answer (or None)
+    problem: str | None = None  # why there is no answer, and what to do (one line)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+# -- queries: (config, *args) -> picklable value ------------------------------------------
+
+
+def _wh(cfg: Config) -> Warehouse:
+    return Warehouse.for_config(cfg)
+
+
+def q_provenance(cfg: Config) -> Provenance:
+    with _wh(cfg).reader() as conn:
+        return provenance(conn)
+
+
+def q_symbols(cfg: Config) -> list[str]:
+    with _wh(cfg).reader() as conn:
+        return stored_symbols(conn)
+
+
+def q_health(cfg: Config, window_days: int) -> HealthReport:
+    return collect_health(_wh(cfg), window_days=window_days)
+
+
+def q_runs(cfg: Config, window_days: int) -> pd.DataFrame:
+    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=window_days)
+    with _wh(cfg).reader() as conn:
+        return recent_runs(conn, since)
+
+
+def q_checks(cfg: Config, window_days: int) -> pd.DataFrame:
+    since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=window_days)
+    with _wh(cfg).reader() as conn:
+        return recent_checks(conn, since)
+
+
+def q_gaps(cfg: Config, lookback_sessions: int) -> GapsReport:
+    as_of = calendar.latest_completed_session(datetime.now(UTC))
+    return find_gaps(_wh(cfg), as_of=as_of, lookback_sessions=lookback_sessions)
+
+
+def q_candles(cfg: Config, symbol: str) -> pd.DataFrame:
+    with _wh(cfg).reader() as conn:
+        return read_candles(conn, symbol)
+
+
+def q_snapshot(cfg: Config, symbol: str, as_of: date) -> tuple[date, pd.DataFrame] | None:
+    """The latest snapshot of ``symbol`` on or before ``as_of``."""
+    with _wh(cfg).reader() as conn:
+        found = latest_snapshot_dates(conn, [symbol], as_of)
+        if symbol not in found:
+            return None
+        snap = load_snapshot(conn, cfg.data_dir, symbol, found[symbol])
+    return None if snap is None else (found[symbol], snap)
+
+
+def q_flow(cfg: Config, symbol: str, start: date, end: date) -> pd.DataFrame:
+    with _wh(cfg).reader() as conn:
+        return read_flow(conn, symbol, start, end)
+
+
+def q_derived(cfg: Config, symbol: str) -> pd.DataFrame:
+    with _wh(cfg).reader() as conn:
+        return read_derived(conn, [symbol])
+
+
+def q_gex(cfg: Config, symbol: str, session: date) -> pd.DataFrame:
+    with _wh(cfg).reader() as conn:
+        return read_gex(conn, symbol, session)
+
+
+def q_portfolio(cfg: Config) -> PortfolioReport:
+    latest = calendar.latest_completed_session(datetime.now(UTC))
+    return analyze_configured_portfolio(cfg, as_of=None, latest_session=latest)
+
+
+def q_briefings(cfg: Config) -> list[str]:
+    """Briefing dates (ISO) with a Markdown file, newest first (files, no warehouse)."""
+    folder = cfg.reports_dir / "briefing"
+    return sorted((p.stem for p in folder.glob("*.md")), reverse=True)
+
+
+def q_briefing_text(cfg: Config, day: str) -> str:
+    return (cfg.reports_dir / "briefing" / f"{day}.md").read_text(encoding="utf-8")
+
+
+QUERIES: dict[str, Callable[..., Any]] = {
+    name[2:]: fn for name, fn in globals().items() if name.startswith("q_") and callable(fn)
+}
+
+
+# -- caching and busy fallback ----------------------------------------------------------------
+
+
+@st.cache_resource
+def config() -> Config:
+    """The portal's configuration (environment variables; `options-helper ui` sets them).
+
+    A page waits at most ``LOCK_WAIT_S`` for a writer's lock, then shows its last answer.
+    """
+    cfg = load_config({})
+    return replace(cfg, lock_wait_s=min(cfg.lock_wait_s, LOCK_WAIT_S))
+
+
+@st.cache_resource
+def _last_good() -> dict[tuple, tuple[Any, datetime]]:
+    return {}
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def _cached(name: str, args: tuple, _cfg: Config, cfg_key: str) -> tuple[Any, datetime]:
+    return QUERIES[name](_cfg, *args), datetime.now()
+
+
+def read(name: str, *args: Any) -> Read:
+    """Run query ``name`` (cached); never raises for a busy or missing warehouse."""
+    cfg = config()
+    key = (name, args)
+    store = _last_good()
+    try:
+        value, fetched_at = _cached(name, args, cfg, str(cfg.db_path))
+    except WarehouseBusyError:
+        if key in store:
+            value, fetched_at = store[key]
+            return Read(value, fetched_at, busy=True)
+        return Read(busy=True, problem="warehouse busy: a job is writing; retry in a moment")
+    except OptionsHelperError as exc:
+        return Read(problem=exc.one_line())
+    except FileNotFoundError as exc:
+        return Read(problem=f"file not found: {exc.filename}")
+    store[key] = (value, fetched_at)
+    return Read(value, fetched_at)
+
+
+def data_dir() -> Path:
+    return config().data_dir

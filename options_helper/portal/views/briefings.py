@@ -1,0 +1,25 @@
+"""Briefings: the daily Markdown briefings `run daily` writes, newest first."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from options_helper.portal.data import read
+from options_helper.portal.widgets import header, layout, url_choice, usable
+
+
+def render() -> None:
+    header("Daily briefings", "What `options-helper briefing` wrote for each session")
+    filters, main = layout()
+    days = read("briefings")
+    with filters:
+        if not usable(days, "briefings") or not days.value:
+            st.caption("No briefings yet: `options-helper briefing` or `run daily` writes them.")
+            return
+        day = url_choice("Session", days.value, "day")
+        st.caption(f"{len(days.value)} briefings stored under reports/briefing/.")
+    with main:
+        text = read("briefing_text", day)
+        if usable(text, f"briefing of {day}"):
+            with st.container(border=True):
+                st.markdown(text.value)

@@ -1,0 +1,142 @@
+"""Health: latest run per job, failures grouped by fingerprint, freshness, failed checks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from options_helper.portal.data import read
+from options_helper.portal.widgets import frame, header, layout, url_choice, usable
+
+STATUS_COLORS = {
+    "success": "#34d399",
+    "partial": "#f59e0b",
+    "failed": "#f43f5e",
+    "abandoned": "#a78bfa",
+    "running": "#22d3ee",
+}
+
+
+def render() -> None:
+    header("Pipeline health", "Runs, failures, freshness and data-quality checks from meta.*")
+    filters, main = layout()
+    with filters:
+        days = url_choice("Window (days)", [1, 3, 7, 14, 30, 90], "days", default=7)
+    with main:
+        health = read("health", days)
+        if not usable(health, "health report"):
+            return
+        r = health.value
+        failing = [j for j in r.jobs if j.state == "failing"]
+        stale = [j for j in r.jobs if j.state in ("stale", "never run")]
+        behind = [w for w in r.watermarks if not w.fresh]
+        bad_checks = [c for c in r.failed_checks if c["severity"] == "error"]
+        cols = st.columns(4)
+        cols[0].metric("Jobs failing", len(failing), border=True)
+        cols[1].metric("Jobs stale / never run", len(stale), border=True)
+        cols[2].metric("Watermarks behind", len(behind), border=True)
+        cols[3].metric("Failing checks (error)", len(bad_checks), border=True)
+        st.caption(f"As of XNYS session {r.as_of}; failures over the last {r.window_days} days.")
+
+        st.subheader("Jobs")
+        frame(
+            pd.DataFrame([asdict(j) for j in r.jobs]).rename(
+                columns={"sessions_since_success": "sessions since success"}
+            )
+        )
+        if r.running:
+            st.caption("Running now: " + ", ".join(f"{x['job_name']}" for x in r.running))
+
+        _runs_chart(days)
+
+        st.subheader("Failures by fingerprint")
+        if r.failures:
+            frame(pd.DataFrame([asdict(f) for f in r.failures]))
+        else:
+            st.caption("No failed runs in the window.")
+        if r.asset_failures:
+            st.subheader("Failed partitions")
+            frame(pd.DataFrame([asdict(f) for f in r.asset_failures]))
+
+        st.subheader("Freshness (watermarks)")
+        if r.watermarks:
+            marks = pd.DataFrame([asdict(w) for w in r.watermarks])
+            frame(marks.sort_values(["fresh", "sessions_behind"], ascending=[True, False]))
+        else:
+            st.caption("No watermarks yet.")
+
+        st.subheader("Data-quality checks")
+        _checks(days)
+
+
+def _runs_chart(days: int) -> None:
+    runs = read("runs", days)
+    if not usable(runs, "runs") or runs.value.empty:
+        return
+    df = runs.value.copy()
+    df["duration_s"] = df["duration_ms"].fillna(0) / 1000.0
+    st.subheader("Runs")
+    chart = (
+        alt.Chart(df)
+        .mark_circle(size=80, opacity=0.85)
+        .encode(
+            x=alt.X("started_at:T", title="started (UTC)"),
+            y=alt.Y("job_name:N", title=None),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+            ),
+            tooltip=[
+                "job_name",
+                "status",
+                "triggered_by",
+                "started_at",
+                alt.Tooltip("duration_s:Q", format=".1f", title="duration (s)"),
+                "assets",
+                "failed_assets",
+                "rows_written",
+                "error_type",
+                "run_id",
+            ],
+        )
+        .properties(height=260)
+    )
+    st.altair_chart(chart, width="stretch")
+    with st.expander(f"{len(df)} runs in the window"):
+        frame(
+            df[
+                [
+                    "started_at",
+                    "job_name",
+                    "status",
+                    "triggered_by",
+                    "duration_s",
+                    "assets",
+                    "failed_assets",
+                    "rows_written",
+                    "error_type",
+                    "error_message",
+                    "run_id",
+                    "parent_run_id",
+                ]
+            ]
+        )
+
+
+def _checks(days: int) -> None:
+    checks = read("checks", days)
+    if not usable(checks, "check results"):
+        return
+    df = checks.value
+    if df.empty:
+        st.caption("No check results in the window.")
+        return
+    failing = df[df["status"] != "pass"]
+    st.caption(
+        f"{len(df)} checks (latest result each): {len(df) - len(failing)} pass, "
+        f"{len(failing)} not passing."
+    )
+    frame(failing if not failing.empty else df)

@@ -1,0 +1,96 @@
+"""Shared page furniture: provenance banner, busy and problem notes, filter panel, URL state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from options_helper.portal.data import Read, read
+
+T = TypeVar("T")
+
+DISCLAIMER = "Research tool, not financial advice."
+
+
+def header(title: str, caption: str) -> None:
+    """Page title, the data's provenance (simulated data is always labelled) and the
+    disclaimer, once per view."""
+    st.title(title)
+    prov = read("provenance")
+    if prov.ok and prov.value.simulated:
+        st.warning(
+            "**SIMULATED DATA** — produced by the built-in `sim` provider, not market prices.",
+            icon=":material/science:",
+        )
+    elif prov.ok and not prov.value.empty:
+        st.caption(f"Data from: {', '.join(prov.value.providers)}")
+    st.caption(f"{caption} · {DISCLAIMER}")
+
+
+def usable(r: Read, what: str) -> bool:
+    """Say why ``r`` has nothing to show (or that it is a stale answer); True if it has."""
+    if r.busy:
+        when = f" from {r.fetched_at:%H:%M:%S}" if r.fetched_at else ""
+        st.info(
+            f"Warehouse busy (a job is writing): showing the last {what}{when}.",
+            icon=":material/hourglass_top:",
+        )
+    if r.ok:
+        return True
+    st.info(r.problem or f"No {what} yet.", icon=":material/info:")
+    return False
+
+
+def layout() -> tuple[Any, Any]:
+    """Filters in a bordered left column (not the sidebar), the view on the right."""
+    left, main = st.columns([1, 3.4], gap="medium")
+    return left.container(border=True), main
+
+
+# -- selections kept in the URL (bookmarkable views) ------------------------------------------
+
+
+def url_choice(label: str, options: Sequence[T], param: str, default: T | None = None) -> T:
+    """A selectbox whose value lives in query parameter ``param``."""
+    values = list(options)
+    labels = [str(v) for v in values]
+    wanted = st.query_params.get(param)
+    if wanted in labels:
+        index = labels.index(wanted)
+    elif default is not None and str(default) in labels:
+        index = labels.index(str(default))
+    else:
+        index = 0
+    choice = st.selectbox(label, values, index=index, key=f"url_{param}")
+    st.query_params[param] = str(choice)
+    return choice
+
+
+def url_date(label: str, param: str, default: date, lo: date, hi: date) -> date:
+    """A date input whose value lives in query parameter ``param`` (ISO date)."""
+    value = default
+    raw = st.query_params.get(param)
+    if raw:
+        try:
+            value = min(max(date.fromisoformat(raw), lo), hi)
+        except ValueError:
+            value = default
+    chosen = st.date_input(label, value=value, min_value=lo, max_value=hi, key=f"url_{param}")
+    st.query_params[param] = chosen.isoformat()
+    return chosen
+
+
+def symbol_choice(param: str = "symbol") -> str | None:
+    """The symbol selector shared by the research pages (None when nothing is stored)."""
+    symbols = read("symbols")
+    if not symbols.ok or not symbols.value:
+        st.caption(symbols.problem or "No symbols stored yet.")
+        return None
+    return url_choice("Symbol", symbols.value, param)
+
+
+def frame(df: Any, **kwargs: Any) -> None:
+    st.dataframe(df, hide_index=True, width="stretch", **kwargs)

@@ -1,0 +1,99 @@
+"""Read-only questions about what the warehouse holds (for the portal and reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which providers the stored market data came from."""
+
+    providers: tuple[str, ...]
+    simulated: bool  # any stored data came from the simulator
+
+    @property
+    def empty(self) -> bool:
+        return not self.providers
+
+
+SIMULATED_PROVIDERS = ("sim",)
+
+
+def provenance(conn: duckdb.DuckDBPyConnection) -> Provenance:
+    rows = conn.execute(
+        """
+        SELECT DISTINCT provider FROM (
+            SELECT provider FROM candles_daily
+            UNION ALL SELECT provider FROM options_snapshots
+            UNION ALL SELECT provider FROM derived_metrics
+        ) ORDER BY provider
+        """
+    ).fetchall()
+    providers = tuple(r[0] for r in rows)
+    flagged = conn.execute(
+        "SELECT coalesce(bool_or(simulated), false) FROM ("
+        "SELECT simulated FROM options_snapshots UNION ALL SELECT simulated FROM derived_metrics)"
+    ).fetchone()[0]
+    simulated = bool(flagged) or any(p in SIMULATED_PROVIDERS for p in providers)
+    return Provenance(providers, simulated)
+
+
+def stored_symbols(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every symbol with candles or snapshots, sorted."""
+    rows = conn.execute(
+        "SELECT symbol FROM candles_daily UNION SELECT symbol FROM options_snapshots ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def symbol_sessions(conn: duckdb.DuckDBPyConnection, symbol: str) -> tuple[date, date] | None:
+    """First and last stored candle session of ``symbol``."""
+    row = conn.execute(
+        "SELECT min(session), max(session) FROM candles_daily WHERE symbol = ?", [symbol]
+    ).fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
+def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.DataFrame:
+    return conn.execute(
+        "SELECT strike, call_gex_usd_per_1pct, put_gex_usd_per_1pct, net_gex_usd_per_1pct "
+        "FROM derived_gex_by_strike WHERE symbol = ? AND session = ? ORDER BY strike",
+        [symbol, session],
+    ).df()
+
+
+def recent_runs(conn: duckdb.DuckDBPyConnection, since: datetime, limit: int = 500) -> pd.DataFrame:
+    """Runs started since ``since`` (newest first), with their asset counts."""
+    return conn.execute(
+        """
+        SELECT r.run_id, r.parent_run_id, r.job_name, r.triggered_by, r.status, r.started_at,
+               r.duration_ms, r.provider, r.error_type, r.error_message,
+               count(a.run_id) AS assets,
+               count(a.run_id) FILTER (WHERE a.status = 'failed') AS failed_assets,
+               coalesce(sum(a.rows_written), 0) AS rows_written
+        FROM meta.ingestion_runs r
+        LEFT JOIN meta.ingestion_run_assets a USING (run_id)
+        WHERE r.started_at >= ?
+        GROUP BY ALL ORDER BY r.started_at DESC LIMIT ?
+        """,
+        [since, limit],
+    ).df()
+
+
+def recent_checks(conn: duckdb.DuckDBPyConnection, since: datetime) -> pd.DataFrame:
+    """Latest result of each (asset, check, partition) checked since ``since``."""
+    return conn.execute(
+        """
+        SELECT asset_key, check_name, partition_key, severity, status, checked_at, message
+        FROM meta.asset_checks WHERE checked_at >= ?
+        QUALIFY row_number() OVER (
+            PARTITION BY asset_key, check_name, partition_key ORDER BY checked_at DESC) = 1
+        ORDER BY status = 'pass', asset_key, check_name, partition_key
+        """,
+        [since],
+    ).df()
