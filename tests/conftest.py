@@ -21,6 +21,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "OPTIONS_HELPER_SIM_FAULTS",
         "OPTIONS_HELPER_SIM_SEED",
         "OPTIONS_HELPER_TRIGGERED_BY",
+        "OPTIONS_HELPER_LOCK_WAIT_S",
+        "OPTIONS_HELPER_PORTAL_TTL_S",
     ):
         monkeypatch.delenv(var, raising=False)
 

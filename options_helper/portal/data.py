@@ -8,6 +8,7 @@ last good result with ``busy=True`` and says so instead of failing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -37,8 +38,10 @@ from options_helper.warehouse.connection import WarehouseBusyError
 from options_helper.warehouse.research import read_derived, read_flow
 from options_helper.warehouse.snapshots import latest_snapshot_dates, load_snapshot
 
-TTL_S = 30
+# Seconds a query result is reused (OPTIONS_HELPER_PORTAL_TTL_S; 0 = always ask the warehouse).
+TTL_S = float(os.environ.get("OPTIONS_HELPER_PORTAL_TTL_S", "30"))
 LOCK_WAIT_S = 2.0
+STRESS_DAYS = ("0", "7", "30")  # horizons offered on the Portfolio page
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,9 @@ def q_gex(cfg: Config, symbol: str, session: date) -> pd.DataFrame:
 
 def q_portfolio(cfg: Config) -> PortfolioReport:
     latest = calendar.latest_completed_session(datetime.now(UTC))
-    return analyze_configured_portfolio(cfg, as_of=None, latest_session=latest)
+    return analyze_configured_portfolio(
+        cfg, as_of=None, latest_session=latest, days=list(STRESS_DAYS)
+    )
 
 
 def q_briefings(cfg: Config) -> list[str]:
@@ -161,7 +166,7 @@ def _last_good() -> dict[tuple, tuple[Any, datetime]]:
     return {}
 
 
-@st.cache_data(ttl=TTL_S, show_spinner=False)
+@st.cache_data(ttl=max(TTL_S, 1), show_spinner=False)
 def _cached(name: str, args: tuple, _cfg: Config, cfg_key: str) -> tuple[Any, datetime]:
     return QUERIES[name](_cfg, *args), datetime.now()
 
@@ -172,7 +177,10 @@ def read(name: str, *args: Any) -> Read:
     key = (name, args)
     store = _last_good()
     try:
-        value, fetched_at = _cached(name, args, cfg, str(cfg.db_path))
+        if TTL_S > 0:
+            value, fetched_at = _cached(name, args, cfg, str(cfg.db_path))
+        else:
+            value, fetched_at = QUERIES[name](cfg, *args), datetime.now()
     except WarehouseBusyError:
         if key in store:
             value, fetched_at = store[key]

@@ -69,4 +69,6 @@ def _stress(stress: pd.DataFrame, day: int) -> None:
 
 
 def _usd(x: float) -> str:
-    return "—" if pd.isna(x) else f"${x:,.0f}"
+    if pd.isna(x):
+        return "—"
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
