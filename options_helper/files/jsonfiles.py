@@ -33,12 +33,15 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{_loc(tuple(first['loc']))}: {msg}{more}"
 
 
-def load_model(path: Path, model: type[M], *, missing_ok: bool = True) -> M:
-    """Parse ``path`` into ``model``; an absent file gives the model's defaults if allowed."""
+def load_model(
+    path: Path, model: type[M], *, missing_ok: bool = True, missing_hint: str | None = None
+) -> M:
+    """Parse ``path`` into ``model``; an absent file gives the model's defaults if allowed,
+    else a BadInputError with ``missing_hint`` (how to create the file)."""
     if not path.exists():
         if missing_ok:
             return model()
-        raise BadInputError(f"{path}: file not found", hint="create it with the `init` command")
+        raise BadInputError(f"{path}: file not found", hint=missing_hint)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

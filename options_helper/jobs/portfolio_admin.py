@@ -10,6 +10,8 @@ from options_helper.domain.portfolio import Portfolio, Position, Watchlists, nor
 from options_helper.errors import BadInputError
 from options_helper.files.jsonfiles import describe_validation_error, load_model, save_model
 
+PORTFOLIO_HINT = "create it with `options-helper portfolio init` (or run `options-helper demo`)"
+
 
 def init_portfolio(path: Path, *, cash: float = 0.0, force: bool = False) -> Portfolio:
     """Create an empty portfolio file; refuses to overwrite unless ``force``."""
@@ -43,7 +45,7 @@ def add_position(path: Path, position: Position) -> Portfolio:
 
 
 def remove_position(path: Path, position_id: str) -> Portfolio:
-    portfolio = load_model(path, Portfolio, missing_ok=False)
+    portfolio = load_model(path, Portfolio, missing_ok=False, missing_hint=PORTFOLIO_HINT)
     try:
         updated = portfolio.without_position(position_id)
     except KeyError:

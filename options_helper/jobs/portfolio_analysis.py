@@ -15,6 +15,7 @@ from options_helper.domain.portfolio_risk import PortfolioAnalysis, analyze_port
 from options_helper.domain.portfolio_stress import parse_shock_values, stress_grid
 from options_helper.errors import BadInputError
 from options_helper.files.jsonfiles import load_model
+from options_helper.jobs.portfolio_admin import PORTFOLIO_HINT
 from options_helper.jsonutil import to_jsonable
 from options_helper.warehouse import Warehouse
 from options_helper.warehouse.snapshots import latest_snapshot_dates, load_snapshot
@@ -103,7 +104,9 @@ def portfolio_report(
 def analyze_configured_portfolio(
     config: Config, *, as_of: date | None, latest_session: date, **shocks: Any
 ) -> PortfolioReport:
-    portfolio = load_model(config.portfolio_path, Portfolio, missing_ok=False)
+    portfolio = load_model(
+        config.portfolio_path, Portfolio, missing_ok=False, missing_hint=PORTFOLIO_HINT
+    )
     if not portfolio.positions:
         raise BadInputError(
             f"{config.portfolio_path} has no positions", hint="add one with `portfolio add`"

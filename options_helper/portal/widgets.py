@@ -87,7 +87,7 @@ def symbol_choice(param: str = "symbol") -> str | None:
     """The symbol selector shared by the research pages (None when nothing is stored)."""
     symbols = read("symbols")
     if not symbols.ok or not symbols.value:
-        st.caption(symbols.problem or "No symbols stored yet.")
+        st.info(symbols.problem or "No symbols stored yet.", icon=":material/info:")
         return None
     return url_choice("Symbol", symbols.value, param)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,14 @@ from options_helper.config import Config
 from options_helper.errors import OptionsHelperError
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
+
+# Opening and closing connections is serialised within the process. duckdb's Python client
+# shares one database instance per file between threads; when one thread creates (or tears
+# down) that instance while another connects, the second connection can miss the instance's
+# Python functions ("Table Function with name python_arrow_scan does not exist"). The run
+# ledger's background thread connects while the job does, so this is not hypothetical. Queries
+# themselves run unserialised.
+_OPEN_CLOSE = threading.Lock()
 
 
 class WarehouseBusyError(OptionsHelperError):
@@ -90,7 +99,8 @@ class Warehouse:
         started = time.monotonic()
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                with _OPEN_CLOSE:
+                    return duckdb.connect(str(self.path), read_only=read_only)
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 if not is_lock_error(exc):
                     raise
@@ -108,7 +118,7 @@ class Warehouse:
         try:
             yield conn
         finally:
-            conn.close()
+            _close(conn)
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -126,4 +136,9 @@ class Warehouse:
                 raise
             conn.execute("COMMIT")
         finally:
-            conn.close()
+            _close(conn)
+
+
+def _close(conn: duckdb.DuckDBPyConnection) -> None:
+    with _OPEN_CLOSE:
+        conn.close()

@@ -14,7 +14,10 @@ def render() -> None:
     days = read("briefings")
     with filters:
         if not usable(days, "briefings") or not days.value:
-            st.caption("No briefings yet: `options-helper briefing` or `run daily` writes them.")
+            st.info(
+                "No briefings yet: `options-helper briefing` or `run daily` writes them.",
+                icon=":material/info:",
+            )
             return
         day = url_choice("Session", days.value, "day")
         st.caption(f"{len(days.value)} briefings stored under reports/briefing/.")
