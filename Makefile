@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= data
+PORT   ?= 8501
 
 .PHONY: demo test lint format bench clean
 
@@ -18,10 +19,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[dev,ui]"
 	touch $@
 
-## demo: install, run the daily pipeline over 30 simulated sessions, then show what was built
+## demo: install, run the daily pipeline over 30 simulated sessions, then serve the portal
 demo: $(VENV)/.installed-demo
 	$(BIN)/options-helper --data-dir $(DATA) demo
-	$(BIN)/options-helper --data-dir $(DATA) db status
+	$(BIN)/options-helper --data-dir $(DATA) ui --port $(PORT)
 
 ## test: install dev extras, lint, run the whole suite (slow tests included)
 test: $(VENV)/.installed-dev
