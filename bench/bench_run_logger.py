@@ -116,7 +116,9 @@ def main() -> None:
     }
     gc.collect()
     gc.freeze()
-    b, events = compare("replay", ReplayProvider(frames, end), list(frames), start, end, args.repeat)
+    b, events = compare(
+        "replay", ReplayProvider(frames, end), list(frames), start, end, args.repeat
+    )
     own = min(logger_alone(events) for _ in range(args.repeat))
     print(
         f"RunLogger alone (enter, {events:,} records, flush, finalise): {own:.3f} s "
