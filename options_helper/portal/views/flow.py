@@ -67,7 +67,9 @@ def _summary(df: pd.DataFrame, start, end) -> None:
     c = st.columns(4)
     c[0].metric("Net ΔOI calls", f"{int(calls['delta_oi'].sum()):+,}", border=True)
     c[1].metric("Net ΔOI puts", f"{int(puts['delta_oi'].sum()):+,}", border=True)
-    c[2].metric("ΔOI notional", f"${df['delta_oi_notional_usd'].sum() / 1e6:+,.1f}M", border=True)
+    notional = df["delta_oi_notional_usd"].sum() / 1e6
+    sign = "-" if notional < 0 else "+"
+    c[2].metric("ΔOI notional", f"{sign}${abs(notional):,.1f}M", border=True)
     c[3].metric("Rows over a data gap", f"{gaps:,}", border=True)
     st.caption(f"Sessions {start} .. {end}. Rows over a gap compare non-adjacent snapshots.")
 
@@ -101,12 +103,13 @@ def _by_session(df: pd.DataFrame) -> None:
     if df["session"].nunique() < 2:
         return
     daily = df.groupby(["session", "option_type"], as_index=False)["delta_oi_notional_usd"].sum()
+    daily["session"] = daily["session"].astype(str)  # sessions, not calendar time: no weekends
     st.subheader("By session")
     st.altair_chart(
         alt.Chart(daily)
         .mark_bar()
         .encode(
-            x=alt.X("session:T", title=None),
+            x=alt.X("session:O", title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("delta_oi_notional_usd:Q", title="ΔOI notional ($)"),
             color="option_type:N",
             xOffset="option_type:N",
