@@ -24,7 +24,7 @@ def render() -> None:
     with filters:
         st.caption(f"Valued as of {a.as_of}; rate {a.rate:.2%}.")
         days = sorted(int(d) for d in r.stress["days"].unique()) or [0]
-        day = url_choice("Stress horizon (days)", days, "days", default=days[0])
+        day = url_choice("Stress horizon (days)", days, "horizon", default=days[0])
     with main:
         for w in a.warnings:
             st.warning(w, icon=":material/warning:")
