@@ -8,7 +8,7 @@ import threading
 import pyarrow as pa
 import pytest
 
-from options_helper.warehouse import Warehouse, connection
+from options_helper.warehouse import Warehouse
 
 
 def _hammer(wh: Warehouse, threads: int = 4, rounds: int = 25) -> list[str]:
@@ -45,25 +45,3 @@ def test_concurrent_connections_in_one_process_all_work(wh):
     assert _hammer(wh) == []
     with wh.reader() as conn:
         assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 4 * 25 * 100
-
-
-def test_without_serialised_open_and_close_duckdb_loses_its_python_functions(wh, monkeypatch):
-    """Why connection.py serialises connect/close: without it the same workload fails (this
-    pins the duckdb behaviour; if a duckdb release fixes it, this test says so)."""
-
-    class NoLock:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    monkeypatch.setattr(connection, "_OPEN_CLOSE", NoLock())
-    errors = []
-    for _ in range(5):
-        errors += _hammer(wh)
-        if errors:
-            break
-    if not errors:
-        pytest.skip("this duckdb build did not show the race in 5 tries")
-    assert any("python_arrow_scan" in e or "does not exist" in e for e in errors), errors[:3]
