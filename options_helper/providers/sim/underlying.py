@@ -37,6 +37,26 @@ _JUMP_MEAN_LOG, _JUMP_SD_LOG = -0.03, 0.06
 _JUMP_LOGVAR_BUMP = 0.6
 
 
+# Well-known tickers get levels and volatilities like the real ones, so a demo of SPY or NVDA
+# looks familiar: (price level around 2026-01-02, long-run realised vol, liquidity 0..1). The
+# path still wanders around that level; every other parameter comes from the hash as usual.
+KNOWN_SYMBOLS: dict[str, tuple[float, float, float]] = {
+    "SPY": (600.0, 0.16, 1.0),
+    "QQQ": (520.0, 0.21, 1.0),
+    "IWM": (220.0, 0.23, 0.95),
+    "DIA": (430.0, 0.15, 0.85),
+    "AAPL": (230.0, 0.28, 0.95),
+    "MSFT": (430.0, 0.26, 0.95),
+    "NVDA": (140.0, 0.50, 0.95),
+    "AMZN": (200.0, 0.32, 0.9),
+    "GOOGL": (170.0, 0.30, 0.9),
+    "META": (580.0, 0.38, 0.9),
+    "TSLA": (330.0, 0.58, 0.95),
+    "AMD": (150.0, 0.50, 0.85),
+}
+_KNOWN_LEVEL_YEARS = (date(2026, 1, 2) - date(2020, 1, 2)).days / 365.25
+
+
 @dataclass(frozen=True, slots=True)
 class SymbolParams:
     """Everything per symbol that does not change over time (derived from (seed, symbol))."""
@@ -73,12 +93,18 @@ def symbol_params(seed: int, symbol: str) -> SymbolParams:
     u = rng_for(seed, symbol, "params").random(16)
     liquidity = float(u[10])  # 0 = thin, 1 = very liquid; drives volume and spreads together
     rho = -0.6 - 0.15 * float(u[7])
+    trend = -0.01 + 0.05 * float(u[1])
+    base_price = _log_uniform(float(u[0]), 10.0, 800.0)
+    # Cheaper stocks tend to be more volatile.
+    vol_bar = _log_uniform(0.6 * float(u[2]) + 0.4 * (1.0 - float(u[0])), 0.16, 0.6)
+    if symbol in KNOWN_SYMBOLS:
+        level, vol_bar, liquidity = KNOWN_SYMBOLS[symbol]
+        base_price = level / float(np.exp(trend * _KNOWN_LEVEL_YEARS))
     return SymbolParams(
         symbol=symbol,
-        base_price=_log_uniform(float(u[0]), 10.0, 800.0),
-        trend_per_year=-0.01 + 0.05 * float(u[1]),
-        # Cheaper stocks tend to be more volatile.
-        vol_bar=_log_uniform(0.6 * float(u[2]) + 0.4 * (1.0 - float(u[0])), 0.16, 0.6),
+        base_price=base_price,
+        trend_per_year=trend,
+        vol_bar=vol_bar,
         kappa_per_year=2.0 + 6.0 * float(u[3]),
         logvar_sd=0.35 + 0.25 * float(u[4]),
         leverage=-0.3 - 0.5 * float(u[5]),
