@@ -16,7 +16,14 @@ from vollib.black_scholes_merton import black_scholes_merton as vollib_price
 from vollib.black_scholes_merton.greeks import analytical as vollib_greeks
 from vollib.black_scholes_merton.implied_volatility import implied_volatility as vollib_iv
 
-from options_helper.domain.pricing import IV_VOL_MAX, IV_VOL_MIN, bsm_greeks, bsm_price, implied_vol
+from options_helper.domain.pricing import (
+    IV_VOL_MAX,
+    IV_VOL_MIN,
+    bsm_gamma,
+    bsm_greeks,
+    bsm_price,
+    implied_vol,
+)
 
 N_ORACLE_CASES = 4000
 REL_TOL = 1e-12
@@ -338,3 +345,13 @@ def test_implied_vol_inverts_price_where_vega_is_material(
     assume(g.vega_per_pt * 100.0 > MATERIAL_VEGA_PER_VOL)
     solved = implied_vol(g.price, spot, strike, t_years, rate, div_yield, is_call)
     assert abs(float(solved) - vol) <= IV_ABS_TOL
+
+
+def test_bsm_gamma_equals_the_gamma_of_bsm_greeks_everywhere(options, greeks):
+    args = {name: value for name, value in options.items() if name != "is_call"}
+    np.testing.assert_allclose(bsm_gamma(**args), greeks.gamma, rtol=1e-12, atol=0)
+
+
+def test_bsm_gamma_at_expiry_zero_vol_and_nan():
+    out = bsm_gamma([100, 100, np.nan, 100], 100, [0.0, 0.5, 0.5, 0.5], [0.2, 0.0, 0.2, np.nan])
+    assert out[0] == 0 and out[1] == 0 and np.isnan(out[2]) and np.isnan(out[3])

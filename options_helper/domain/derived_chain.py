@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from options_helper.domain.pricing import bsm_greeks
+from options_helper.domain.pricing import bsm_gamma
 
 CONTRACT_MULTIPLIER = 100
 MAX_PAIN_MIN_DTE = 1
@@ -173,9 +173,7 @@ class _GexProfile:
 
     def __call__(self, spots: np.ndarray) -> np.ndarray:
         s = np.atleast_1d(np.asarray(spots, dtype=float))[:, np.newaxis]
-        gamma = bsm_greeks(
-            s, self.strike, self.t_years, self.iv, self.rate, self.div_yield, True
-        ).gamma
+        gamma = bsm_gamma(s, self.strike, self.t_years, self.iv, self.rate, self.div_yield)
         return _gex_usd_per_1pct(gamma, self.weight, 1.0, s).sum(axis=1)
 
 

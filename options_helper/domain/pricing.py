@@ -173,6 +173,27 @@ def bsm_greeks(
     )
 
 
+def bsm_gamma(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t_years: ArrayLike,
+    vol: ArrayLike,
+    rate: ArrayLike = 0.0,
+    div_yield: ArrayLike = 0.0,
+) -> NDArray[np.float64]:
+    """BSM gamma alone (equal for calls and puts): what a gamma profile over many spots needs,
+    at a sixth of the work of :func:`bsm_greeks`. 0 where vol * sqrt(t) is 0; NaN on NaN input.
+    """
+    s, k, t, v, r, q, _ = _prepare(spot, strike, t_years, vol, rate, div_yield, is_call=True)
+    live = _live_mask(t, v)
+    t_live = np.where(live, t, 1.0)
+    v_live = np.where(live, v, 1.0)
+    vol_sqrt_t = v_live * np.sqrt(t_live)
+    d1, _ = _d1_d2(s, k, t_live, v_live, r, q)
+    gamma = np.exp(-q * t_live) * _npdf(d1) / (s * vol_sqrt_t)
+    return np.where(_any_nan(s, k, t, v, r, q), np.nan, np.where(live, gamma, 0.0))
+
+
 def _otm_call(x: NDArray[np.float64], std: NDArray[np.float64]) -> NDArray[np.float64]:
     """Normalised out-of-the-money call b(x, s) for x <= 0, s > 0."""
     d1 = x / std + 0.5 * std
