@@ -7,6 +7,7 @@ test_portal_browser.py.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -157,10 +158,14 @@ def test_busy_warehouse_shows_the_last_answer_with_a_note(demo_dir, monkeypatch)
         assert not at.exception, [e.value for e in at.exception]
         assert any("Warehouse busy" in i.value for i in at.info)
         assert at.dataframe, "the last good answer is still shown"
-        # A view never answered before has nothing to fall back on: it says busy, no error.
+        # A fresh portal process has nothing to fall back on: it says busy, no error, and
+        # since it cannot tell where the data came from, it warns it may be simulated.
+        st.cache_data.clear()
+        st.cache_resource.clear()
         other = _view("gaps", monkeypatch, demo_dir)
         assert not other.exception
         assert any("busy" in i.value.lower() for i in other.info)
+        assert any("possibly SIMULATED DATA" in w.value for w in other.warning)
     finally:
         holder.communicate("", timeout=30)
 
@@ -176,3 +181,55 @@ def test_portal_code_never_opens_a_writer():
         )
     ]
     assert offenders == []
+
+
+WAREHOUSE_VIEWS = ("health", "symbol_explorer", "flow", "derived_history", "gaps")
+
+
+@pytest.mark.parametrize("name", WAREHOUSE_VIEWS)
+def test_an_outdated_warehouse_says_to_run_db_init(name, demo_dir, tmp_path, monkeypatch):
+    """A warehouse built by an older version (a migration still pending): one line, no error."""
+    import duckdb
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
+        conn.execute("DELETE FROM meta.schema_migrations WHERE version = 3")
+    at = _view(name, monkeypatch, data)
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info]
+    assert any("run `options-helper db init`" in n for n in notes), notes
+
+
+def test_a_file_that_is_not_a_warehouse_is_said_in_one_line(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "warehouse.duckdb").write_bytes(b"not a database" * 1000)
+    at = _view("health", monkeypatch, data)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("cannot read" in i.value and "DuckDB" in i.value for i in at.info), at.info
+
+
+def test_a_symbol_with_snapshots_but_no_candles_still_shows_its_chain(
+    demo_dir, tmp_path, monkeypatch
+):
+    import duckdb
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
+        conn.execute("DELETE FROM candles_daily WHERE symbol = 'MSFT'")
+    at = _view("symbol_explorer", monkeypatch, data, symbol="MSFT")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="url_symbol").value == "MSFT"
+    assert any(s.value.startswith("Chain on ") for s in at.subheader)
+    st.cache_data.clear()
+    flow = _view("flow", monkeypatch, data, symbol="MSFT", as_of=str(END), window="1")
+    assert not flow.exception
+    assert any(m.label == "Net ΔOI calls" for m in flow.metric)
+
+
+def test_an_unknown_link_value_is_said_and_replaced(demo_dir, monkeypatch):
+    at = _view("symbol_explorer", monkeypatch, demo_dir, symbol="NOPE")
+    assert not at.exception
+    assert any("`symbol=NOPE` from the link is not available" in c.value for c in at.caption)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -281,3 +282,81 @@ def test_ensure_meta_schema_is_idempotent(wh):
         ensure_meta_schema(conn)
         ensure_meta_schema(conn)
     assert _q(wh, "SELECT count(*) FROM meta.ingestion_runs") == [(1,)]
+
+
+def _lock_holder(path: Path, seconds: float | None = None) -> subprocess.Popen:
+    """Another process holding the warehouse's write lock (until stdin closes, or ``seconds``)."""
+    hold = f"time.sleep({seconds})" if seconds else "sys.stdin.read()"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time\nc = duckdb.connect({str(path)!r})\n"
+            f"print('locked', flush=True)\n{hold}\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_failed_flush_keeps_its_events_for_the_final_write(tmp_path):
+    path = tmp_path / "w.duckdb"
+    migrate(Warehouse(path))
+    impatient = Warehouse(path, RetryPolicy(max_wait_s=0.2))
+    with RunLogger(impatient, "j", heartbeat_s=0) as run:
+        run.record(_ok("AAPL"))
+        holder = _lock_holder(path)
+        try:
+            with pytest.raises(Exception, match="busy"):
+                run.flush()
+        finally:
+            holder.communicate("", timeout=30)
+        run.record(_ok("MSFT"))
+    parts = _q(Warehouse(path), "SELECT partition_key FROM meta.ingestion_run_assets ORDER BY 1")
+    assert parts == [("AAPL",), ("MSFT",)]
+
+
+def test_the_jobs_own_error_surfaces_when_the_ledger_stays_busy(tmp_path):
+    """Busy when the job starts and still busy when it ends: the caller sees the job's error,
+    not the ledger's."""
+    path = tmp_path / "w.duckdb"
+    migrate(Warehouse(path))
+    holder = _lock_holder(path)
+    try:
+        impatient = Warehouse(path, RetryPolicy(max_wait_s=0.2))
+        with (
+            pytest.raises(ValueError, match="job boom"),
+            RunLogger(impatient, "j", heartbeat_s=0.05),
+        ):
+            time.sleep(0.4)
+            raise ValueError("job boom")
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_ctrl_c_while_waiting_for_the_ledger_thread_still_finalises_the_run(tmp_path):
+    """The job is done but the running-row insert is still waiting for another process's lock
+    when Ctrl-C arrives: the run is recorded as interrupted, then the interrupt propagates."""
+    import _thread
+    import threading
+
+    path = tmp_path / "w.duckdb"
+    migrate(Warehouse(path))
+    holder = _lock_holder(path, seconds=1.5)
+    try:
+        timer = threading.Timer(0.5, _thread.interrupt_main)
+        with (
+            pytest.raises(KeyboardInterrupt),
+            RunLogger(Warehouse(path), "j", heartbeat_s=5) as run,
+        ):
+            run.record(_ok("AAPL"))
+            timer.start()  # fires while __exit__ waits for the background thread
+    finally:
+        holder.wait(timeout=30)
+    assert _q(Warehouse(path), "SELECT status, error_type FROM meta.ingestion_runs") == [
+        ("failed", "interrupted")
+    ]
+    assert _q(Warehouse(path), "SELECT count(*) FROM meta.ingestion_run_assets") == [(1,)]

@@ -11,6 +11,7 @@ from pathlib import Path
 import options_helper
 from options_helper.config import SETTINGS_BY_NAME, Config
 from options_helper.errors import BadInputError, MissingExtraError
+from options_helper.jsonutil import CREDENTIAL_ENV_VARS
 
 # The portal package folder: its Streamlit script, .streamlit/config.toml (theme) and static/
 # (font). Found by path so that this layer never imports the portal.
@@ -48,7 +49,8 @@ def portal_launch(
         "risk_free_rate": config.risk_free_rate,
         "lock_wait_s": config.lock_wait_s,
     }
-    env = dict(os.environ)
+    # The portal reads files and the warehouse only: provider credentials stay out of it.
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_ENV_VARS}
     env.update({SETTINGS_BY_NAME[name].env: str(value) for name, value in values.items()})
     argv = [
         sys.executable,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-_DATE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits, whole string: the same rule as the SQL in warehouse/ledger.py.
+_DATE_KEY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 AssetStatus = Literal["success", "failed", "skipped"]
 
@@ -34,4 +35,4 @@ class AssetResult:
         """The watermark scope: the symbol of ``SYMBOL`` / ``SYMBOL|date`` partitions, or
         ``all`` for date-only partitions (one watermark for the whole asset)."""
         head = self.partition_key.split("|", 1)[0]
-        return "all" if _DATE_KEY.match(head) else head
+        return "all" if _DATE_KEY.fullmatch(head) else head

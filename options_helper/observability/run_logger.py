@@ -11,6 +11,7 @@ Nothing here keeps a connection open.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -28,6 +29,8 @@ from options_helper.observability.fingerprint import fingerprint
 from options_helper.warehouse import Warehouse
 from options_helper.warehouse.connection import RetryPolicy
 from options_helper.warehouse.ledger import EVENT_SCHEMA, insert_run, record_events, update_run
+
+_log = logging.getLogger(__name__)
 
 TRIGGERS = ("cli", "cron", "dagster", "demo")
 STORAGE_BACKEND = "duckdb"
@@ -100,6 +103,7 @@ class RunLogger:
         self._row: dict[str, Any] = {}
         self._row_written = threading.Event()
         self._row_error: BaseException | None = None
+        self._done = threading.Event()  # the background thread has finished
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -137,9 +141,9 @@ class RunLogger:
         tb: TracebackType | None,
     ) -> bool:
         self._stop.set()
-        if self._beat is not None:
-            # Bounded: the row insert retries at most the lock wait, a heartbeat 2 s.
-            self._beat.join()
+        interrupt = self._join_background()
+        if exc is None and interrupt is not None:
+            exc = interrupt
         # The last events and the final status go in one transaction (one connection).
         pending = self._take()
         self.status, error_type, message = self._outcome(exc)
@@ -149,9 +153,31 @@ class RunLogger:
                 self._finalise(conn, error_type, message)
         except Exception as write_error:  # events lost: still record the run, as failed
             self.status, error_type, message = self._outcome(exc or write_error)
-            with self.warehouse.writer() as conn:
-                self._finalise(conn, error_type, message)
+            try:
+                with self.warehouse.writer() as conn:
+                    self._finalise(conn, error_type, message)
+            except Exception:
+                if exc is None:
+                    raise  # the job succeeded but its run cannot be recorded: say so
+                # The job's own error is the one to surface; the ledger could not take it.
+                _log.warning("run %s (%s) could not be recorded", self.run_id, self.job_name)
+        if interrupt is not None and exc is interrupt:
+            raise interrupt
         return False
+
+    def _join_background(self) -> KeyboardInterrupt | None:
+        """Wait for the ledger thread (bounded: the row insert retries at most the lock wait,
+        a heartbeat 2 s). A Ctrl-C meanwhile is kept, so the run is still finalised as
+        interrupted before it propagates."""
+        interrupt = None
+        # Waits on an Event, not Thread.join: a join interrupted by Ctrl-C can leave the
+        # thread reported dead while it still runs (CPython gh-90882).
+        while self._beat is not None and not self._done.is_set():
+            try:
+                self._done.wait(0.1)
+            except KeyboardInterrupt as k:
+                interrupt = k
+        return interrupt
 
     def _insert_running_row(self) -> None:
         try:
@@ -198,8 +224,12 @@ class RunLogger:
             return  # keep buffering: exit writes the run whole, events included
         batch = self._take()
         if batch:
-            with self.warehouse.writer() as conn:
-                self._write(conn, batch)
+            try:
+                with self.warehouse.writer() as conn:
+                    self._write(conn, batch)
+            except BaseException:
+                self._buffer[:0] = batch  # nothing was kept: exit writes them with the rest
+                raise
 
     def _take(self) -> list[AssetResult]:
         self._last_flush = time.monotonic()
@@ -274,6 +304,12 @@ class RunLogger:
 
     def _background(self) -> None:
         """Insert the running row, then refresh its heartbeat until the run ends."""
+        try:
+            self._beat_until_stopped()
+        finally:
+            self._done.set()
+
+    def _beat_until_stopped(self) -> None:
         self._insert_running_row()
         if self._row_error is not None:
             return

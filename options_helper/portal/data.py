@@ -9,6 +9,8 @@ last good result with ``busy=True`` and says so instead of failing.
 from __future__ import annotations
 
 import os
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -33,13 +35,26 @@ from options_helper.warehouse.catalog import (
     recent_checks,
     recent_runs,
     stored_symbols,
+    symbol_dates,
 )
 from options_helper.warehouse.connection import WarehouseBusyError
+from options_helper.warehouse.migrate import require_current_schema
 from options_helper.warehouse.research import read_derived, read_flow
 from options_helper.warehouse.snapshots import latest_snapshot_dates, load_snapshot
 
 # Seconds a query result is reused (OPTIONS_HELPER_PORTAL_TTL_S; 0 = always ask the warehouse).
-TTL_S = float(os.environ.get("OPTIONS_HELPER_PORTAL_TTL_S", "30"))
+TTL_ENV = "OPTIONS_HELPER_PORTAL_TTL_S"
+
+
+def _ttl_s(default: float = 30.0) -> float:
+    try:
+        return max(float(os.environ.get(TTL_ENV, default)), 0.0)
+    except ValueError:  # a typo must not take every page down; the Health page says so
+        return default
+
+
+TTL_S = _ttl_s()
+MAX_REMEMBERED = 256  # last good answers kept for the busy fallback (least recently used out)
 LOCK_WAIT_S = 2.0
 STRESS_DAYS = ("0", "7", "30")  # horizons offered on the Portfolio page
 
@@ -63,6 +78,18 @@ class Read:
 
 def _wh(cfg: Config) -> Warehouse:
     return Warehouse.for_config(cfg)
+
+
+def q_schema(cfg: Config) -> bool:
+    """The warehouse exists, is readable and fully migrated (else a one-line error)."""
+    require_current_schema(_wh(cfg))
+    return True
+
+
+def q_sessions(cfg: Config, symbol: str) -> list[date]:
+    """Sessions with candles or a snapshot of ``symbol``, ascending."""
+    with _wh(cfg).reader() as conn:
+        return symbol_dates(conn, symbol)
 
 
 def q_provenance(cfg: Config) -> Provenance:
@@ -162,8 +189,9 @@ def config() -> Config:
 
 
 @st.cache_resource
-def _last_good() -> dict[tuple, tuple[Any, datetime]]:
-    return {}
+def _memory() -> dict[str, Any]:
+    """Process-wide: the last good answer per query (LRU) and when the warehouse was last busy."""
+    return {"answers": OrderedDict(), "busy_at": None}
 
 
 @st.cache_data(ttl=max(TTL_S, 1), show_spinner=False)
@@ -172,25 +200,39 @@ def _cached(name: str, args: tuple, _cfg: Config, cfg_key: str) -> tuple[Any, da
 
 
 def read(name: str, *args: Any) -> Read:
-    """Run query ``name`` (cached); never raises for a busy or missing warehouse."""
+    """Run query ``name`` (cached); never raises: a busy warehouse gives the last answer, any
+    other failure one line saying what is wrong."""
     cfg = config()
+    memory = _memory()
+    answers: OrderedDict = memory["answers"]
     key = (name, args)
-    store = _last_good()
+    busy_at = memory["busy_at"]
+    if busy_at is not None and time.monotonic() - busy_at < LOCK_WAIT_S * 2:
+        # The warehouse was busy a moment ago: try once, don't make every read wait again.
+        cfg = replace(cfg, lock_wait_s=0.0)
     try:
         if TTL_S > 0:
             value, fetched_at = _cached(name, args, cfg, str(cfg.db_path))
         else:
             value, fetched_at = QUERIES[name](cfg, *args), datetime.now()
     except WarehouseBusyError:
-        if key in store:
-            value, fetched_at = store[key]
+        memory["busy_at"] = time.monotonic()
+        if key in answers:
+            value, fetched_at = answers[key]
             return Read(value, fetched_at, busy=True)
         return Read(busy=True, problem="warehouse busy: a job is writing; retry in a moment")
     except OptionsHelperError as exc:
         return Read(problem=exc.one_line())
     except FileNotFoundError as exc:
         return Read(problem=f"file not found: {exc.filename}")
-    store[key] = (value, fetched_at)
+    except Exception as exc:  # the page stays up and says what failed
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return Read(problem=f"could not read {name}: {type(exc).__name__}: {first}"[:300])
+    memory["busy_at"] = None
+    answers[key] = (value, fetched_at)
+    answers.move_to_end(key)
+    while len(answers) > MAX_REMEMBERED:
+        answers.popitem(last=False)
     return Read(value, fetched_at)
 
 

@@ -13,26 +13,37 @@ from options_helper.portal.data import Read, read
 T = TypeVar("T")
 
 DISCLAIMER = "Research tool, not financial advice."
+SIMULATED = "**SIMULATED DATA** — produced by the built-in `sim` provider, not market prices."
 
 
-def header(title: str, caption: str) -> None:
+def header(title: str, caption: str, *, needs_warehouse: bool = True) -> None:
     """Page title, the data's provenance (simulated data is always labelled) and the
-    disclaimer, once per view."""
+    disclaimer, once per view. With ``needs_warehouse``, a missing, unreadable or outdated
+    warehouse is said in one line and the page stops there."""
     st.title(title)
     prov = read("provenance")
     if prov.ok and prov.value.simulated:
-        st.warning(
-            "**SIMULATED DATA** — produced by the built-in `sim` provider, not market prices.",
-            icon=":material/science:",
-        )
+        st.warning(SIMULATED, icon=":material/science:")
     elif prov.ok and not prov.value.empty:
         st.caption(f"Data from: {', '.join(prov.value.providers)}")
+    elif not prov.ok and prov.busy:
+        # Provenance unknown for now: never show possibly simulated data unlabelled.
+        st.warning(
+            "**Provenance not yet known** (warehouse busy): treat what is shown as possibly "
+            "SIMULATED DATA.",
+            icon=":material/science:",
+        )
     st.caption(f"{caption} · {DISCLAIMER}")
+    if needs_warehouse:
+        schema = read("schema")
+        if not schema.ok and not schema.busy:
+            st.info(schema.problem or "The warehouse cannot be read.", icon=":material/info:")
+            st.stop()
 
 
 def usable(r: Read, what: str) -> bool:
     """Say why ``r`` has nothing to show (or that it is a stale answer); True if it has."""
-    if r.busy:
+    if r.busy and r.ok:
         when = f" from {r.fetched_at:%H:%M:%S}" if r.fetched_at else ""
         st.info(
             f"Warehouse busy (a job is writing): showing the last {what}{when}.",
@@ -65,6 +76,8 @@ def url_choice(label: str, options: Sequence[T], param: str, default: T | None =
     else:
         index = 0
     choice = st.selectbox(label, values, index=index, key=f"url_{param}")
+    if wanted is not None and wanted not in labels:  # once: the URL is corrected below
+        st.caption(f"`{param}={wanted}` from the link is not available; showing {choice}.")
     st.query_params[param] = str(choice)
     return choice
 

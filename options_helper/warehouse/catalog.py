@@ -51,12 +51,14 @@ def stored_symbols(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def symbol_sessions(conn: duckdb.DuckDBPyConnection, symbol: str) -> tuple[date, date] | None:
-    """First and last stored candle session of ``symbol``."""
-    row = conn.execute(
-        "SELECT min(session), max(session) FROM candles_daily WHERE symbol = ?", [symbol]
-    ).fetchone()
-    return None if row is None or row[0] is None else (row[0], row[1])
+def symbol_dates(conn: duckdb.DuckDBPyConnection, symbol: str) -> list[date]:
+    """Sessions with candles or an indexed snapshot of ``symbol``, ascending."""
+    rows = conn.execute(
+        "SELECT session FROM candles_daily WHERE symbol = ? "
+        "UNION SELECT data_date FROM options_snapshots WHERE symbol = ? ORDER BY 1",
+        [symbol, symbol],
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.DataFrame:

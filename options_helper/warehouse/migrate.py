@@ -132,6 +132,33 @@ def schema_status(warehouse: Warehouse) -> SchemaStatus:
         return _status_from(str(warehouse.path), _applied(conn), code)
 
 
+def require_current_schema(warehouse: Warehouse) -> None:
+    """For readers that use every table (the portal): the warehouse exists, is a DuckDB file,
+    and has every shipped migration applied. Never writes; raises one-line errors."""
+    try:
+        status = schema_status(warehouse)
+    except duckdb.Error as exc:  # a lock is WarehouseBusyError by now, not a duckdb.Error
+        raise SchemaError(
+            f"cannot read {warehouse.path} as a DuckDB warehouse ({_first_line(exc)})",
+            hint="point --db / --data-dir at an options-helper warehouse",
+        ) from exc
+    if not status.exists:
+        from options_helper.warehouse.connection import WarehouseMissingError
+
+        raise WarehouseMissingError(warehouse.path)
+    _refuse_if_incompatible(status)
+    if status.pending:
+        raise SchemaError(
+            f"warehouse {status.path} is at schema version {status.current_version}; this "
+            f"options-helper needs {status.code_version}",
+            hint="run `options-helper db init` to apply the pending migrations",
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _refuse_if_incompatible(status: SchemaStatus) -> None:
     if status.too_new:
         raise SchemaError(

@@ -9,7 +9,11 @@ from options_helper.portal.widgets import header, layout, url_choice, usable
 
 
 def render() -> None:
-    header("Daily briefings", "What `options-helper briefing` wrote for each session")
+    header(
+        "Daily briefings",
+        "What `options-helper briefing` wrote for each session",
+        needs_warehouse=False,
+    )
     filters, main = layout()
     days = read("briefings")
     with filters:

@@ -31,17 +31,15 @@ def render() -> None:
         symbol = symbol_choice()
         if symbol is None:
             return
-        candles = read("candles", symbol)
-        sessions = []
-        if candles.ok and not candles.value.empty:
-            sessions = sorted(pd.to_datetime(candles.value["session"]).dt.date)
-        if not sessions:
-            st.caption("No sessions stored for this symbol.")
+        stored = read("sessions", symbol)
+        if not usable(stored, f"sessions of {symbol}") or not stored.value:
             return
+        sessions = stored.value
         end = url_date("Session", "as_of", sessions[-1], sessions[0], sessions[-1])
         window = url_choice("Window (sessions)", [1, 5, 10, 20], "window", default=5)
         group = url_choice("Group by", list(GROUPS), "group", default="expiry")
-    start = calendar.sessions_ending(calendar.session_on_or_before(end), window)[0]
+    end = calendar.session_on_or_before(end)  # a weekend or holiday picks the session before
+    start = calendar.sessions_ending(end, window)[0]
     with main:
         flow = read("flow", symbol, start, end)
         if not usable(flow, f"flow of {symbol}"):

@@ -12,7 +12,11 @@ from options_helper.portal.widgets import frame, header, layout, url_choice, usa
 
 
 def render() -> None:
-    header("Portfolio", "Marks from the latest snapshot of each underlying; Greeks and stress")
+    header(
+        "Portfolio",
+        "Marks from the latest snapshot of each underlying; Greeks and stress",
+        needs_warehouse=False,  # the portfolio file comes first: its own note says what to do
+    )
     filters, main = layout()
     report = read("portfolio")
     with main:

@@ -19,17 +19,29 @@ def render() -> None:
         symbol = symbol_choice()
         if symbol is None:
             return
-        candles = read("candles", symbol)
-        if not usable(candles, f"candles of {symbol}") or candles.value.empty:
+        sessions = read("sessions", symbol)
+        if not usable(sessions, f"sessions of {symbol}") or not sessions.value:
             return
-        df = candles.value
-        sessions = pd.to_datetime(df["session"]).dt.date
-        lo, hi = sessions.min(), sessions.max()
+        lo, hi = sessions.value[0], sessions.value[-1]
         as_of = url_date("As of", "as_of", hi, lo, hi)
     with main:
-        _price(symbol, df, as_of)
+        candles = read("candles", symbol)
+        if usable(candles, f"candles of {symbol}"):
+            df = candles.value
+            shown = df[pd.to_datetime(df["session"]).dt.date <= as_of]
+            if shown.empty:
+                st.info(f"No candles of {symbol} on or before {as_of}.", icon=":material/info:")
+            else:
+                _price(symbol, shown, as_of)
         snap = read("snapshot", symbol, as_of)
-        if not usable(snap, f"snapshot of {symbol} on or before {as_of}") or snap.value is None:
+        if not usable(snap, f"snapshot of {symbol}"):
+            return
+        if snap.value is None or snap.value[1].empty:
+            st.info(
+                f"No option chain of {symbol} on or before {as_of}: snapshot one with "
+                f"`options-helper snapshot-options --symbol {symbol}`.",
+                icon=":material/info:",
+            )
             return
         snap_date, chain = snap.value
         _chain(symbol, snap_date, chain)
@@ -40,7 +52,7 @@ def render() -> None:
 
 def _price(symbol: str, df: pd.DataFrame, as_of: date) -> None:
     df = df.assign(session=pd.to_datetime(df["session"]))
-    last = df[df["session"].dt.date <= as_of].iloc[-1]
+    last = df.iloc[-1]  # df holds sessions up to as_of
     prev = df[df["session"].dt.date < last["session"].date()]
     change = None if prev.empty else last["close"] / prev.iloc[-1]["close"] - 1
     c1, c2, c3 = st.columns(3)
