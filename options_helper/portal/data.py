@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -234,7 +233,3 @@ def read(name: str, *args: Any) -> Read:
     while len(answers) > MAX_REMEMBERED:
         answers.popitem(last=False)
     return Read(value, fetched_at)
-
-
-def data_dir() -> Path:
-    return config().data_dir
