@@ -31,7 +31,9 @@ def ui(
             "`options-helper demo` or `run daily` creates it",
             highlight=False,
         )
-    stderr.print(f"portal: {launch.url}  (data: {cfg.data_dir}; Ctrl-C stops it)", highlight=False)
+    stderr.print(
+        f"portal: {launch.url}  (data: {cfg.data_dir.resolve()}; Ctrl-C stops it)", highlight=False
+    )
     try:
         code = subprocess.call(launch.argv, env=launch.env, cwd=launch.cwd)
     except KeyboardInterrupt:

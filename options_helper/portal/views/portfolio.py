@@ -44,7 +44,15 @@ def render() -> None:
             )
 
         st.subheader("By underlying")
-        frame(pd.DataFrame([u.asdict() for u in a.underlyings]))
+        frame(
+            pd.DataFrame([u.asdict() for u in a.underlyings]),
+            column_config={
+                **{c: st.column_config.NumberColumn(format="dollar") for c in _DOLLARS},
+                "spot": st.column_config.NumberColumn(format="%.2f"),
+                "delta_shares": st.column_config.NumberColumn(format="%.1f"),
+                "gamma_shares": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
         st.subheader("Legs")
         frame(a.legs_frame())
         _stress(r.stress, day)
@@ -70,6 +78,17 @@ def _stress(stress: pd.DataFrame, day: int) -> None:
         text=alt.Text(f"{value}:Q", format=",.0f"), color=alt.value("#0f172b")
     )
     st.altair_chart((heat + text).properties(height=220), width="stretch")
+
+
+_DOLLARS = (
+    "market_value_usd",
+    "cost_basis_usd",
+    "pnl_usd",
+    "delta_usd",
+    "gamma_usd_per_1pct",
+    "theta_usd_per_day",
+    "vega_usd_per_pt",
+)
 
 
 def _usd(x: float) -> str:
