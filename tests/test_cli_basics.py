@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -93,3 +94,17 @@ def test_health_says_warehouse_busy_when_locked(cli, data_dir):
     assert r.exit_code == 1
     assert "warehouse busy" in r.stderr
     assert "no data" not in r.output
+
+
+def test_json_and_debug_may_follow_the_command(cli):
+    before = cli("--json", "db", "status")
+    after = cli("db", "status", "--json")
+    assert before.exit_code == after.exit_code == 0
+    assert json.loads(after.stdout) == json.loads(before.stdout)
+
+
+def test_an_unknown_option_is_a_usage_error_not_an_internal_error(cli):
+    r = cli("db", "status", "--jsn")
+    assert r.exit_code == 2
+    assert "No such option: --jsn" in r.output
+    assert "internal error" not in r.output

@@ -33,8 +33,19 @@ def _debug(ctx: click.Context) -> bool:
     return isinstance(obj, AppState) and obj.debug
 
 
+# Global switches that may also be written after the command (`portfolio analyze --json`).
+ANYWHERE_FLAGS = ("--json", "--debug")
+
+
 class TranslatingGroup(TyperGroup):
-    """Root command group: expected failures print one line; tracebacks only with --debug."""
+    """Root command group: expected failures print one line; tracebacks only with --debug.
+    ``--json`` and ``--debug`` are accepted anywhere on the command line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        hoisted = [a for a in args[:end] if a in ANYWHERE_FLAGS]
+        rest = [a for a in args[:end] if a not in ANYWHERE_FLAGS]
+        return super().parse_args(ctx, [*hoisted, *rest, *args[end:]])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
