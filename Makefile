@@ -16,7 +16,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[dev,ui]"
+	$(BIN)/python -m pip install -q -e ".[dev,ui,dagster]"
 	touch $@
 
 ## demo: install, run the daily pipeline over 30 simulated sessions, then serve the portal

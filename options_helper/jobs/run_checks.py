@@ -42,7 +42,7 @@ def run_checks_job(
     )
     with ctx.run(report):
         for asset in assets or known:
-            partitions = _partitions(wh, asset, symbols, as_of)
+            partitions = check_partitions(wh, asset, symbols, as_of)
             if partitions:
                 report.checks.extend(
                     run_checks(
@@ -57,7 +57,9 @@ def run_checks_job(
     return report
 
 
-def _partitions(wh, asset: str, symbols: list[str] | None, as_of: date) -> list[str]:
+def check_partitions(wh, asset: str, symbols: list[str] | None, as_of: date) -> list[str]:
+    """The stored partitions of ``asset`` to check: all, or those of ``symbols`` (snapshots and
+    other date-keyed partitions: only the ``as_of`` one)."""
     stored = partitions_for(wh, asset)
     if symbols is None:
         return stored

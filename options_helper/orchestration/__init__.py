@@ -1,0 +1,1 @@
+"""Dagster orchestration (the `dagster` extra). Import options_helper.orchestration.definitions."""
