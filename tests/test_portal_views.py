@@ -233,3 +233,35 @@ def test_an_unknown_link_value_is_said_and_replaced(demo_dir, monkeypatch):
     at = _view("symbol_explorer", monkeypatch, demo_dir, symbol="NOPE")
     assert not at.exception
     assert any("`symbol=NOPE` from the link is not available" in c.value for c in at.caption)
+
+
+def test_a_run_opened_from_the_health_page_shows_its_steps_partitions_and_checks(
+    demo_dir, monkeypatch
+):
+    import duckdb
+
+    with duckdb.connect(str(demo_dir / "warehouse.duckdb"), read_only=True) as conn:
+        (daily,) = conn.execute(
+            "SELECT run_id FROM meta.ingestion_runs WHERE job_name = 'run_daily' "
+            "ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        (candles,) = conn.execute(
+            "SELECT run_id FROM meta.ingestion_runs WHERE job_name = 'ingest_candles' "
+            "AND parent_run_id = ?",
+            [daily],
+        ).fetchone()
+    at = _view("health", monkeypatch, demo_dir, days="30", run=daily)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(s.value == f"Run {daily}" for s in at.subheader)
+    steps = next(  # the child-run table: the runs table also has parent_run_id
+        d.value for d in at.dataframe if "run_id" in d.value and "parent_run_id" not in d.value
+    )
+    assert "ingest_candles" in set(steps["job_name"]) and len(steps) == 8
+    st.cache_data.clear()
+    at = _view("health", monkeypatch, demo_dir, days="30", run=candles)
+    written = next(d.value for d in at.dataframe if "bytes_written" in d.value)
+    assert set(written["asset_key"]) == {"candles_daily"} and (written["rows_written"] > 0).all()
+    results = next(  # this run's results; the page-wide table has checked_at
+        d.value for d in at.dataframe if "check_name" in d.value and "checked_at" not in d.value
+    )
+    assert len(results) > 0 and set(results["asset_key"]) == {"candles_daily"}

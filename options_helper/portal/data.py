@@ -33,6 +33,7 @@ from options_helper.warehouse.catalog import (
     read_gex,
     recent_checks,
     recent_runs,
+    run_detail,
     stored_symbols,
     symbol_dates,
 )
@@ -109,6 +110,11 @@ def q_runs(cfg: Config, window_days: int) -> pd.DataFrame:
     since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=window_days)
     with _wh(cfg).reader() as conn:
         return recent_runs(conn, since)
+
+
+def q_run_detail(cfg: Config, run_id: str) -> dict[str, pd.DataFrame]:
+    with _wh(cfg).reader() as conn:
+        return run_detail(conn, run_id)
 
 
 def q_checks(cfg: Config, window_days: int) -> pd.DataFrame:

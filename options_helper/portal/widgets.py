@@ -64,7 +64,13 @@ def layout() -> tuple[Any, Any]:
 # -- selections kept in the URL (bookmarkable views) ------------------------------------------
 
 
-def url_choice(label: str, options: Sequence[T], param: str, default: T | None = None) -> T:
+def url_choice(
+    label: str,
+    options: Sequence[T],
+    param: str,
+    default: T | None = None,
+    format_func: Any = str,
+) -> T:
     """A selectbox whose value lives in query parameter ``param``."""
     values = list(options)
     labels = [str(v) for v in values]
@@ -75,7 +81,7 @@ def url_choice(label: str, options: Sequence[T], param: str, default: T | None =
         index = labels.index(str(default))
     else:
         index = 0
-    choice = st.selectbox(label, values, index=index, key=f"url_{param}")
+    choice = st.selectbox(label, values, index=index, key=f"url_{param}", format_func=format_func)
     if wanted is not None and wanted not in labels:  # once: the URL is corrected below
         st.caption(f"`{param}={wanted}` from the link is not available; showing {choice}.")
     st.query_params[param] = str(choice)

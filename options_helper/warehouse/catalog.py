@@ -99,3 +99,28 @@ def recent_checks(conn: duckdb.DuckDBPyConnection, since: datetime) -> pd.DataFr
         """,
         [since],
     ).df()
+
+
+def run_detail(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, pd.DataFrame]:
+    """One run as the ledger holds it: the run row, its child runs, the partitions it wrote
+    and the check results recorded under it."""
+    return {
+        "run": conn.execute("SELECT * FROM meta.ingestion_runs WHERE run_id = ?", [run_id]).df(),
+        "children": conn.execute(
+            "SELECT run_id, job_name, status, started_at, duration_ms, error_type, error_message "
+            "FROM meta.ingestion_runs WHERE parent_run_id = ? ORDER BY started_at",
+            [run_id],
+        ).df(),
+        "assets": conn.execute(
+            "SELECT asset_key, partition_key, status, rows_written, bytes_written, file_path, "
+            "min_event_ts, max_event_ts, error_type, error_message "
+            "FROM meta.ingestion_run_assets WHERE run_id = ? ORDER BY asset_key, partition_key",
+            [run_id],
+        ).df(),
+        "checks": conn.execute(
+            "SELECT asset_key, partition_key, check_name, severity, status, message "
+            "FROM meta.asset_checks WHERE run_id = ? ORDER BY status = 'pass', asset_key, "
+            "check_name, partition_key",
+            [run_id],
+        ).df(),
+    }

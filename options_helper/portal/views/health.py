@@ -50,7 +50,12 @@ def render() -> None:
         if r.running:
             st.caption("Running now: " + ", ".join(f"{x['job_name']}" for x in r.running))
 
-        _runs_chart(days)
+        runs = _runs_chart(days)
+        if runs is not None:
+            with filters:
+                run_id = _run_choice(runs)
+            if run_id:
+                _run_detail(run_id)
 
         st.subheader("Failures by fingerprint")
         if r.failures:
@@ -72,10 +77,10 @@ def render() -> None:
         _checks(days)
 
 
-def _runs_chart(days: int) -> None:
+def _runs_chart(days: int) -> pd.DataFrame | None:
     runs = read("runs", days)
     if not usable(runs, "runs") or runs.value.empty:
-        return
+        return None
     df = runs.value.copy()
     df["duration_s"] = df["duration_ms"].fillna(0) / 1000.0
     st.subheader("Runs")
@@ -124,6 +129,55 @@ def _runs_chart(days: int) -> None:
                 ]
             ]
         )
+    return df
+
+
+NO_RUN = ""
+
+
+def _run_choice(runs: pd.DataFrame) -> str:
+    """Pick a run to open (kept in the URL as ``run``); failed and partial runs first."""
+    order = runs.assign(bad=~runs["status"].isin(["success", "running"]))
+    order = order.sort_values(["bad", "started_at"], ascending=[False, False])
+    labels = {
+        r.run_id: f"{r.status} · {r.job_name} · {r.started_at:%m-%d %H:%M}"
+        for r in order.itertuples()
+    }
+    return url_choice(
+        "Open a run",
+        [NO_RUN, *labels],
+        "run",
+        default=NO_RUN,
+        format_func=lambda k: labels.get(k, "—"),
+    )
+
+
+def _run_detail(run_id: str) -> None:
+    detail = read("run_detail", run_id)
+    if not usable(detail, f"run {run_id}"):
+        return
+    d = detail.value
+    if d["run"].empty:
+        st.info(f"Run {run_id} is no longer in the window.", icon=":material/info:")
+        return
+    run = d["run"].iloc[0]
+    st.subheader(f"Run {run_id}")
+    st.caption(
+        f"{run['job_name']} · {run['status']} · triggered by {run['triggered_by']} · "
+        f"started {run['started_at']:%Y-%m-%d %H:%M:%S} UTC · pid {run['pid']} on {run['host']}"
+        + (f" · parent {run['parent_run_id']}" if pd.notna(run["parent_run_id"]) else "")
+    )
+    if pd.notna(run["error_type"]):
+        st.error(f"{run['error_type']}: {run['error_message']}", icon=":material/error:")
+    if not d["children"].empty:
+        st.caption("Steps (child runs)")
+        frame(d["children"])
+    if not d["assets"].empty:
+        st.caption(f"{len(d['assets'])} partitions written or attempted")
+        frame(d["assets"])
+    if not d["checks"].empty:
+        st.caption(f"{len(d['checks'])} check results recorded under this run")
+        frame(d["checks"])
 
 
 def _checks(days: int) -> None:
