@@ -108,3 +108,21 @@ def test_an_unknown_option_is_a_usage_error_not_an_internal_error(cli):
     assert r.exit_code == 2
     assert "No such option: --jsn" in r.output
     assert "internal error" not in r.output
+
+
+def test_ui_says_when_its_port_is_taken(cli):
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli("ui", "--port", str(port))
+    assert r.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is in use" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_ui_rejects_a_port_that_is_not_one(cli):
+    r = cli("ui", "--port", "70000")
+    assert r.exit_code == 2 and "is not a TCP port" in r.stderr

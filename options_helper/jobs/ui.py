@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,11 @@ def portal_launch(
         raise MissingExtraError("the portal", "ui")
     if not 1 <= port <= 65535:
         raise BadInputError(f"--port {port} is not a TCP port", hint="use 1..65535, e.g. 8501")
+    if not port_free(address, port):
+        raise BadInputError(
+            f"port {port} on {address} is in use (another portal?)",
+            hint=f"stop it, or pick another with --port, e.g. --port {port + 1}",
+        )
     values = {
         "data_dir": config.data_dir.resolve(),
         "db": config.db_path.resolve(),
@@ -68,3 +74,15 @@ def portal_launch(
         "false",
     ]
     return PortalLaunch(argv, env, PORTAL_DIR, f"http://{address}:{port}")
+
+
+def port_free(address: str, port: int) -> bool:
+    """Whether a server could bind ``address:port`` now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As servers do: a port left in TIME_WAIT by a portal just stopped counts as free.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((address, port))
+        except OSError:
+            return False
+    return True
