@@ -78,7 +78,8 @@ def portal_launch(
 
 def port_free(address: str, port: int) -> bool:
     """Whether a server could bind ``address:port`` now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
         # As servers do: a port left in TIME_WAIT by a portal just stopped counts as free.
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
