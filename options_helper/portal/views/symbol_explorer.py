@@ -99,7 +99,7 @@ def _chain(symbol: str, snap_date: date, chain: pd.DataFrame) -> None:
             .mark_line(point=False)
             .encode(
                 x=alt.X("strike:Q", scale=alt.Scale(zero=False)),
-                y=alt.Y("iv:Q", title="IV", axis=alt.Axis(format="%")),
+                y=alt.Y("iv:Q", title="IV", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
                 color="expiry:N",
                 strokeDash="option_type:N",
                 tooltip=["expiry", "strike", "option_type", alt.Tooltip("iv:Q", format=".1%")],
