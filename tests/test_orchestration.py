@@ -113,3 +113,34 @@ def test_the_documented_module_loads_from_the_repo_root():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All code locations passed validation" in done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_a_provider_failing_every_symbol_fails_the_materialisation(tmp_path, monkeypatch):
+    """The ledger records the failed run under the Dagster run, and Dagster sees a failure
+    with the provider's error, not a success."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("OPTIONS_HELPER_DATA_DIR", str(data))
+    monkeypatch.setenv("OPTIONS_HELPER_SIM_FAULTS", "timeout:AAPL")
+    from typer.testing import CliRunner
+
+    from options_helper.cli.main import app
+
+    assert CliRunner().invoke(app, ["watchlist", "add", "default", "AAPL"]).exit_code == 0
+    candles = next(a for a in orch.ASSETS if a.key.to_user_string() == "candles_daily")
+    result = dg.materialize(
+        [candles],
+        partition_key=SESSION,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert "ingest_candles failed" in failure.step_failure_data.error.message
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        runs = conn.execute(
+            "SELECT job_name, status, error_type, triggered_by FROM meta.ingestion_runs "
+            "WHERE parent_run_id = ?",
+            [result.run_id],
+        ).fetchall()
+    assert runs == [("ingest_candles", "failed", "timeout", "dagster")]
