@@ -106,3 +106,21 @@ def test_lock_held_by_another_process_gives_busy_after_the_bound(tmp_path):
     # Once the holder is gone the same call succeeds.
     with Warehouse(path).reader() as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_failed_statement_on_a_registered_batch_surfaces_its_own_error(tmp_path):
+    """Cleanup after a failed statement must not replace its error with DuckDB's
+    'transaction is aborted'."""
+    import pyarrow as pa
+
+    from options_helper.warehouse.upsert import registered
+
+    wh = Warehouse(tmp_path / "w.duckdb")
+    with wh.writer() as conn:
+        conn.execute("CREATE TABLE t (a INTEGER PRIMARY KEY)")
+    with (
+        pytest.raises(duckdb.ConstraintException),
+        wh.writer() as conn,
+        registered(conn, "incoming", pa.table({"a": [1, 1]})),
+    ):
+        conn.execute("INSERT INTO t SELECT a FROM incoming")

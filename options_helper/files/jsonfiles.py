@@ -7,14 +7,13 @@ the file is left untouched.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from options_helper.errors import BadInputError
+from options_helper.files.atomic import write_text_atomic
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -64,15 +63,4 @@ def load_model(
 
 def save_model(path: Path, doc: BaseModel) -> None:
     """Write ``doc`` as indented JSON atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = doc.model_dump_json(indent=2, exclude_defaults=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, doc.model_dump_json(indent=2, exclude_defaults=False) + "\n")

@@ -24,6 +24,7 @@ from options_helper.domain.flow import (
 )
 from options_helper.errors import BadInputError
 from options_helper.warehouse.research import FLOW_TABLE_COLUMNS
+from options_helper.warehouse.upsert import registered
 
 
 class FlowPair(NamedTuple):
@@ -214,33 +215,33 @@ def compute_flow_sql(
     table = pa.Table.from_pylist(
         [dict(zip(_PAIRS_SCHEMA.names, p, strict=True)) for p in full], schema=_PAIRS_SCHEMA
     )
-    conn.register(_PAIRS, table)
     try:
-        conn.execute(_READ_SIDES, {"files": files})
-        dup = conn.execute(_DUPLICATES).fetchone()
-        if dup is not None:
-            raise ValueError(f"snapshot has duplicate contract_symbol rows: {dup[1]} in {dup[0]}")
-        conn.execute(
-            f"DELETE FROM options_flow f USING {_PAIRS} p "
-            "WHERE f.symbol = p.symbol AND f.session = p.session"
-        )
-        inserted = conn.execute(
-            f"INSERT INTO options_flow ({FLOW_TABLE_COLUMNS}) {_FLOW_SELECT}",
-            {
-                "build_min_contracts": float(BUILD_MIN_CONTRACTS),
-                "build_min_fraction": float(BUILD_MIN_FRACTION),
-                "churn_min_volume": float(CHURN_MIN_VOLUME),
-                "churn_min_fraction": float(CHURN_MIN_FRACTION),
-                "multiplier": float(CONTRACT_MULTIPLIER),
-                "expired_max_dte": 0 if today_expired_ok else -1,
-                "computed_at": computed_at,
-            },
-        ).fetchone()
+        with registered(conn, _PAIRS, table):
+            conn.execute(_READ_SIDES, {"files": files})
+            dup = conn.execute(_DUPLICATES).fetchone()
+            if dup is not None:
+                raise ValueError(
+                    f"snapshot has duplicate contract_symbol rows: {dup[1]} in {dup[0]}"
+                )
+            conn.execute(
+                f"DELETE FROM options_flow f USING {_PAIRS} p "
+                "WHERE f.symbol = p.symbol AND f.session = p.session"
+            )
+            inserted = conn.execute(
+                f"INSERT INTO options_flow ({FLOW_TABLE_COLUMNS}) {_FLOW_SELECT}",
+                {
+                    "build_min_contracts": float(BUILD_MIN_CONTRACTS),
+                    "build_min_fraction": float(BUILD_MIN_FRACTION),
+                    "churn_min_volume": float(CHURN_MIN_VOLUME),
+                    "churn_min_fraction": float(CHURN_MIN_FRACTION),
+                    "multiplier": float(CONTRACT_MULTIPLIER),
+                    "expired_max_dte": 0 if today_expired_ok else -1,
+                    "computed_at": computed_at,
+                },
+            ).fetchone()
     finally:
         # After a failed statement the transaction is aborted and cleanup would raise over the
         # real error; the caller's rollback drops the temp table then anyway.
         with contextlib.suppress(duckdb.Error):
             conn.execute(f"DROP TABLE IF EXISTS {_SIDES}")
-        with contextlib.suppress(duckdb.Error):
-            conn.unregister(_PAIRS)
     return int(inserted[0]) if inserted else 0

@@ -9,6 +9,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from options_helper.warehouse.upsert import registered
+
 CHECK_COLUMNS = (
     "check_id",
     "asset_key",
@@ -62,8 +64,7 @@ def record_events(
     if events.num_rows == 0:
         return
     params = {"run_id": run_id, "now": now}
-    conn.register("_incoming_events", events)
-    try:
+    with registered(conn, "_incoming_events", events):
         conn.execute(
             """
             INSERT INTO meta.ingestion_run_assets
@@ -90,21 +91,16 @@ def record_events(
             """,
             params,
         )
-    finally:
-        conn.unregister("_incoming_events")
 
 
 def insert_checks(conn: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     table = pa.Table.from_pylist(rows, schema=_CHECK_SCHEMA)
-    conn.register("_incoming_checks", table)
-    try:
+    with registered(conn, "_incoming_checks", table):
         conn.execute(
             f"INSERT INTO meta.asset_checks SELECT {', '.join(CHECK_COLUMNS)} FROM _incoming_checks"
         )
-    finally:
-        conn.unregister("_incoming_checks")
 
 
 def running_runs(

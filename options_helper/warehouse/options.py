@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from options_helper.warehouse.upsert import replace_by_key
+from options_helper.warehouse.upsert import registered, replace_by_key
 
 _CONTRACT_COLS = (
     "contract_symbol, underlying, expiry, strike, option_type, status, first_seen, last_seen, "
@@ -22,8 +22,7 @@ def upsert_contracts(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
     """Insert new contracts; for known ones keep first_seen and refresh status/last_seen."""
     if batch.num_rows == 0:
         return 0
-    conn.register("_incoming_contracts", batch)
-    try:
+    with registered(conn, "_incoming_contracts", batch):
         conn.execute(
             """
             CREATE OR REPLACE TEMP TABLE _merged_contracts AS
@@ -41,8 +40,6 @@ def upsert_contracts(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> int:
         )
         conn.execute(f"INSERT INTO option_contracts SELECT {_CONTRACT_COLS} FROM _merged_contracts")
         conn.execute("DROP TABLE _merged_contracts")
-    finally:
-        conn.unregister("_incoming_contracts")
     return batch.num_rows
 
 
@@ -56,8 +53,7 @@ def upsert_progress(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> None:
     complete, updated_at), widening any range already recorded."""
     if batch.num_rows == 0:
         return
-    conn.register("_incoming_progress", batch)
-    try:
+    with registered(conn, "_incoming_progress", batch):
         conn.execute(
             """
             INSERT INTO options_bars_progress
@@ -71,8 +67,6 @@ def upsert_progress(conn: duckdb.DuckDBPyConnection, batch: pa.Table) -> None:
                 updated_at = excluded.updated_at
             """
         )
-    finally:
-        conn.unregister("_incoming_progress")
 
 
 def read_progress(conn: duckdb.DuckDBPyConnection, underlying: str) -> pd.DataFrame:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,6 +10,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from options_helper.files.atomic import atomic_file
+from options_helper.warehouse.upsert import registered
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +32,8 @@ def write_snapshot_file(
     """Write atomically: a temp file in the target folder, fsync, then rename over the target."""
     rel = snapshot_rel_path(symbol, data_date)
     target = data_dir / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pq.write_table(table, fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as fh:
+        pq.write_table(table, fh, compression="zstd")
     return WrittenFile(rel, target.stat().st_size, table.num_rows)
 
 
@@ -53,15 +45,12 @@ def upsert_snapshot_index(conn: duckdb.DuckDBPyConnection, rows: pa.Table) -> in
     """Replace index rows for the (symbol, data_date) pairs in ``rows``."""
     if rows.num_rows == 0:
         return 0
-    conn.register("_incoming_snapshots", rows)
-    try:
+    with registered(conn, "_incoming_snapshots", rows):
         conn.execute(
             "INSERT OR REPLACE INTO options_snapshots "
             "SELECT symbol, data_date, path, rows, bytes, expiries, spot, provider, simulated, "
             "written_at FROM _incoming_snapshots"
         )
-    finally:
-        conn.unregister("_incoming_snapshots")
     return rows.num_rows
 
 
