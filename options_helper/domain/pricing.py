@@ -72,8 +72,11 @@ def _any_nan(*arrays: NDArray[np.float64]) -> NDArray[np.bool_]:
     return mask
 
 
-def _live_mask(t: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.bool_]:
-    return (t > 0) & (v > 0)
+def _live(t: NDArray[np.float64], v: NDArray[np.float64]) -> tuple[NDArray, NDArray, NDArray]:
+    """Where vol * sqrt(t) > 0, and t and v with 1.0 elsewhere (so the live formulas stay
+    finite there; callers take the dead-option values at those points)."""
+    live = (t > 0) & (v > 0)
+    return live, np.where(live, t, 1.0), np.where(live, v, 1.0)
 
 
 def _d1_d2(s, k, t, v, r, q) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -114,9 +117,7 @@ def bsm_price(
 ) -> NDArray[np.float64]:
     """BSM price of European options (arrays broadcast together)."""
     s, k, t, v, r, q, sign = _prepare(spot, strike, t_years, vol, rate, div_yield, is_call=is_call)
-    live = _live_mask(t, v)
-    t_live = np.where(live, t, 1.0)
-    v_live = np.where(live, v, 1.0)
+    live, t_live, v_live = _live(t, v)
     d1, d2 = _d1_d2(s, k, t_live, v_live, r, q)
     s_df_q = s * np.exp(-q * t_live)
     k_df_r = k * np.exp(-r * t_live)
@@ -141,9 +142,7 @@ def bsm_greeks(
         rho_per_pt (per 0.01 of vol and of rate), each shaped like the broadcast inputs.
     """
     s, k, t, v, r, q, sign = _prepare(spot, strike, t_years, vol, rate, div_yield, is_call=is_call)
-    live = _live_mask(t, v)
-    t_live = np.where(live, t, 1.0)
-    v_live = np.where(live, v, 1.0)
+    live, t_live, v_live = _live(t, v)
     sqrt_t = np.sqrt(t_live)
     d1, d2 = _d1_d2(s, k, t_live, v_live, r, q)
     df_q = np.exp(-q * t_live)
@@ -185,9 +184,7 @@ def bsm_gamma(
     at a sixth of the work of :func:`bsm_greeks`. 0 where vol * sqrt(t) is 0; NaN on NaN input.
     """
     s, k, t, v, r, q, _ = _prepare(spot, strike, t_years, vol, rate, div_yield, is_call=True)
-    live = _live_mask(t, v)
-    t_live = np.where(live, t, 1.0)
-    v_live = np.where(live, v, 1.0)
+    live, t_live, v_live = _live(t, v)
     vol_sqrt_t = v_live * np.sqrt(t_live)
     d1, _ = _d1_d2(s, k, t_live, v_live, r, q)
     gamma = np.exp(-q * t_live) * _npdf(d1) / (s * vol_sqrt_t)
