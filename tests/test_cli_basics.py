@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+from tests.lock_holder import write_lock_held
+
 
 def test_config_show_reports_sources(cli, data_dir):
     code, doc = cli.json("config", "show")
@@ -66,31 +68,9 @@ def test_module_entry_point_runs(tmp_path):
 
 
 def test_health_says_warehouse_busy_when_locked(cli, data_dir):
-    import textwrap
-
     cli("db", "init")
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import duckdb, time
-                c = duckdb.connect({str(data_dir / "warehouse.duckdb")!r})
-                print("locked", flush=True)
-                time.sleep(30)
-                """
-            ),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(data_dir / "warehouse.duckdb"):
         r = cli("db", "health", env={"OPTIONS_HELPER_LOCK_WAIT_S": "0.5"})
-    finally:
-        holder.kill()
-        holder.wait()
     assert r.exit_code == 1
     assert "warehouse busy" in r.stderr
     assert "no data" not in r.output

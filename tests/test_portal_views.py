@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from options_helper.config import load_config
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.demo import run_demo
 from options_helper.portal import data as portal_data
+from tests.lock_holder import write_lock_held
 
 END = date(2026, 11, 20)
 VIEWS = (
@@ -139,21 +138,7 @@ def test_busy_warehouse_shows_the_last_answer_with_a_note(demo_dir, monkeypatch)
     monkeypatch.setattr(portal_data, "LOCK_WAIT_S", 0.2)
     at = _view("health", monkeypatch, demo_dir)
     assert not at.exception and not any("busy" in i.value for i in at.info)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time\n"
-            f"c = duckdb.connect({str(demo_dir / 'warehouse.duckdb')!r})\n"
-            "print('locked', flush=True)\n"
-            "sys.stdin.read()\n",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(demo_dir / "warehouse.duckdb"):
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert any("Warehouse busy" in i.value for i in at.info)
@@ -166,8 +151,6 @@ def test_busy_warehouse_shows_the_last_answer_with_a_note(demo_dir, monkeypatch)
         assert not other.exception
         assert any("busy" in i.value.lower() for i in other.info)
         assert any("possibly SIMULATED DATA" in w.value for w in other.warning)
-    finally:
-        holder.communicate("", timeout=30)
 
 
 def test_portal_code_never_opens_a_writer():

@@ -23,6 +23,7 @@ from options_helper.providers.errors import ProviderTimeoutError
 from options_helper.warehouse import Warehouse
 from options_helper.warehouse.connection import RetryPolicy
 from options_helper.warehouse.migrate import migrate
+from tests.lock_holder import write_lock_held
 
 
 @pytest.fixture
@@ -141,28 +142,13 @@ def test_run_is_written_whole_when_the_warehouse_was_busy_at_start(tmp_path):
 
     path = tmp_path / "w.duckdb"
     migrate(Warehouse(path))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time\n"
-            f"c = duckdb.connect({str(path)!r})\n"
-            "print('locked', flush=True)\n"
-            "time.sleep(1.5)\n",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(path, seconds=1.5) as holder:
         impatient = Warehouse(path, RetryPolicy(max_wait_s=0.2))
         with RunLogger(impatient, "j", heartbeat_s=0.05) as run:
             time.sleep(0.5)  # the row insert gives up meanwhile
             run.record(_ok("AAPL"))
             run.flush()  # nothing to write to yet: the events stay buffered
             holder.wait(timeout=30)
-    finally:
-        holder.kill()
     # Exit waited for the lock (the writer's patience covers the rest of the hold).
     rows = _q(Warehouse(path), "SELECT run_id, status FROM meta.ingestion_runs")
     assert rows == [(run.run_id, "success")]
@@ -284,36 +270,14 @@ def test_ensure_meta_schema_is_idempotent(wh):
     assert _q(wh, "SELECT count(*) FROM meta.ingestion_runs") == [(1,)]
 
 
-def _lock_holder(path: Path, seconds: float | None = None) -> subprocess.Popen:
-    """Another process holding the warehouse's write lock (until stdin closes, or ``seconds``)."""
-    hold = f"time.sleep({seconds})" if seconds else "sys.stdin.read()"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, sys, time\nc = duckdb.connect({str(path)!r})\n"
-            f"print('locked', flush=True)\n{hold}\n",
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
 def test_a_failed_flush_keeps_its_events_for_the_final_write(tmp_path):
     path = tmp_path / "w.duckdb"
     migrate(Warehouse(path))
     impatient = Warehouse(path, RetryPolicy(max_wait_s=0.2))
     with RunLogger(impatient, "j", heartbeat_s=0) as run:
         run.record(_ok("AAPL"))
-        holder = _lock_holder(path)
-        try:
-            with pytest.raises(Exception, match="busy"):
-                run.flush()
-        finally:
-            holder.communicate("", timeout=30)
+        with write_lock_held(path), pytest.raises(Exception, match="busy"):
+            run.flush()
         run.record(_ok("MSFT"))
     parts = _q(Warehouse(path), "SELECT partition_key FROM meta.ingestion_run_assets ORDER BY 1")
     assert parts == [("AAPL",), ("MSFT",)]
@@ -324,8 +288,7 @@ def test_the_jobs_own_error_surfaces_when_the_ledger_stays_busy(tmp_path):
     not the ledger's."""
     path = tmp_path / "w.duckdb"
     migrate(Warehouse(path))
-    holder = _lock_holder(path)
-    try:
+    with write_lock_held(path):
         impatient = Warehouse(path, RetryPolicy(max_wait_s=0.2))
         with (
             pytest.raises(ValueError, match="job boom"),
@@ -333,8 +296,6 @@ def test_the_jobs_own_error_surfaces_when_the_ledger_stays_busy(tmp_path):
         ):
             time.sleep(0.4)
             raise ValueError("job boom")
-    finally:
-        holder.communicate("", timeout=30)
 
 
 def test_ctrl_c_while_waiting_for_the_ledger_thread_still_finalises_the_run(tmp_path):
@@ -345,8 +306,7 @@ def test_ctrl_c_while_waiting_for_the_ledger_thread_still_finalises_the_run(tmp_
 
     path = tmp_path / "w.duckdb"
     migrate(Warehouse(path))
-    holder = _lock_holder(path, seconds=1.5)
-    try:
+    with write_lock_held(path, seconds=1.5):
         timer = threading.Timer(0.5, _thread.interrupt_main)
         with (
             pytest.raises(KeyboardInterrupt),
@@ -354,8 +314,6 @@ def test_ctrl_c_while_waiting_for_the_ledger_thread_still_finalises_the_run(tmp_
         ):
             run.record(_ok("AAPL"))
             timer.start()  # fires while __exit__ waits for the background thread
-    finally:
-        holder.wait(timeout=30)
     assert _q(Warehouse(path), "SELECT status, error_type FROM meta.ingestion_runs") == [
         ("failed", "interrupted")
     ]

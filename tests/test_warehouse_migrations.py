@@ -1,6 +1,3 @@
-import subprocess
-import sys
-import textwrap
 import time
 from datetime import datetime
 
@@ -16,6 +13,7 @@ from options_helper.warehouse.migrate import (
     migrate,
     schema_status,
 )
+from tests.lock_holder import write_lock_held
 
 
 def test_status_never_creates_the_file(tmp_path):
@@ -77,32 +75,12 @@ def test_writer_rolls_back_on_error(tmp_path):
 def test_lock_held_by_another_process_gives_busy_after_the_bound(tmp_path):
     path = tmp_path / "w.duckdb"
     migrate(Warehouse(path))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import duckdb, sys, time
-                c = duckdb.connect({str(path)!r})
-                print("locked", flush=True)
-                time.sleep(30)
-                """
-            ),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with write_lock_held(path):
         wh = Warehouse(path, RetryPolicy(max_wait_s=0.5))
         started = time.monotonic()
         with pytest.raises(WarehouseBusyError, match="warehouse busy"), wh.reader():
             pass
         assert time.monotonic() - started >= 0.5
-    finally:
-        holder.kill()
-        holder.wait()
     # Once the holder is gone the same call succeeds.
     with Warehouse(path).reader() as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
