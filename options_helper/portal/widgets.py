@@ -111,5 +111,18 @@ def symbol_choice(param: str = "symbol") -> str | None:
     return url_choice("Symbol", symbols.value, param)
 
 
+def symbol_and_session(date_label: str) -> tuple[str, date] | None:
+    """The symbol selector, then a session among that symbol's stored ones (latest by
+    default; both kept in the URL). None when there is nothing to choose from."""
+    symbol = symbol_choice()
+    if symbol is None:
+        return None
+    sessions = read("sessions", symbol)
+    if not usable(sessions, f"sessions of {symbol}") or not sessions.value:
+        return None
+    first, last = sessions.value[0], sessions.value[-1]
+    return symbol, url_date(date_label, "as_of", last, first, last)
+
+
 def frame(df: Any, **kwargs: Any) -> None:
     st.dataframe(df, hide_index=True, width="stretch", **kwargs)

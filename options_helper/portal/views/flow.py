@@ -12,9 +12,8 @@ from options_helper.portal.widgets import (
     frame,
     header,
     layout,
-    symbol_choice,
+    symbol_and_session,
     url_choice,
-    url_date,
     usable,
 )
 
@@ -28,14 +27,10 @@ def render() -> None:
     )
     filters, main = layout()
     with filters:
-        symbol = symbol_choice()
-        if symbol is None:
+        chosen = symbol_and_session("Session")
+        if chosen is None:
             return
-        stored = read("sessions", symbol)
-        if not usable(stored, f"sessions of {symbol}") or not stored.value:
-            return
-        sessions = stored.value
-        end = url_date("Session", "as_of", sessions[-1], sessions[0], sessions[-1])
+        symbol, end = chosen
         window = url_choice("Window (sessions)", [1, 5, 10, 20], "window", default=5)
         group = url_choice("Group by", list(GROUPS), "group", default="expiry")
     end = calendar.session_on_or_before(end)  # a weekend or holiday picks the session before

@@ -9,21 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from options_helper.portal.data import read
-from options_helper.portal.widgets import frame, header, layout, symbol_choice, url_date, usable
+from options_helper.portal.widgets import frame, header, layout, symbol_and_session, usable
 
 
 def render() -> None:
     header("Symbol explorer", "Candles, the option chain and dealer gamma for one symbol")
     filters, main = layout()
     with filters:
-        symbol = symbol_choice()
-        if symbol is None:
-            return
-        sessions = read("sessions", symbol)
-        if not usable(sessions, f"sessions of {symbol}") or not sessions.value:
-            return
-        lo, hi = sessions.value[0], sessions.value[-1]
-        as_of = url_date("As of", "as_of", hi, lo, hi)
+        chosen = symbol_and_session("As of")
+    if chosen is None:
+        return
+    symbol, as_of = chosen
     with main:
         candles = read("candles", symbol)
         if usable(candles, f"candles of {symbol}"):
