@@ -25,7 +25,7 @@ from options_helper.jobs.context import JobContext
 from options_helper.jobs.ingest_candles import ingest_candles
 from options_helper.jobs.ingest_options_bars import ingest_options_bars
 from options_helper.jobs.report import JobReport
-from options_helper.jobs.run_checks import check_partitions
+from options_helper.jobs.run_checks import check_partitions, checked_assets
 from options_helper.jobs.snapshot_options import snapshot_options
 from options_helper.jobs.symbols import select_symbols
 from options_helper.observability.checks.runner import run_checks
@@ -133,13 +133,8 @@ ASSETS = [
     ),
 ]
 
-CHECKED_ASSETS = (
-    "candles_daily",
-    "options_bars",
-    "options_snapshot_file",
-    "options_flow",
-    "derived_metrics",
-)
+# Every asset the check catalogue covers (`checks list`) gets an asset check.
+CHECKED_ASSETS = tuple(name for a in ASSETS if (name := a.key.to_user_string()) in checked_assets())
 
 
 def _check(asset_key: str) -> dg.AssetChecksDefinition:
