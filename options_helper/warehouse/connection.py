@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from options_helper.config import Config
-from options_helper.errors import OptionsHelperError
+from options_helper.errors import WarehouseBusyError, WarehouseMissingError
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 
@@ -33,26 +33,13 @@ _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 # themselves run unserialised.
 _OPEN_CLOSE = threading.Lock()
 
-
-class WarehouseBusyError(OptionsHelperError):
-    error_type = "storage_busy"
-
-    def __init__(self, path: Path, waited_s: float):
-        super().__init__(
-            f"warehouse busy: {path} stayed locked by another process for {waited_s:.1f}s",
-            hint="retry when the other writer finishes",
-        )
-
-
-class WarehouseMissingError(OptionsHelperError):
-    error_type = "not_found"
-    exit_code = 2
-
-    def __init__(self, path: Path):
-        super().__init__(
-            f"no warehouse at {path}",
-            hint="run `options-helper db init` or any ingest command to create it",
-        )
+__all__ = [
+    "RetryPolicy",
+    "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseMissingError",
+    "is_lock_error",
+]
 
 
 def is_lock_error(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ from importlib import resources
 
 import duckdb
 
-from options_helper.errors import OptionsHelperError
+from options_helper.errors import SchemaMismatchError
 from options_helper.warehouse.connection import Warehouse
 
 _NAME_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS meta.schema_migrations (
 """
 
 
-class SchemaError(OptionsHelperError):
-    exit_code = 2
+# The warehouse's schema is not this code's: newer, edited, or drifted.
+SchemaError = SchemaMismatchError
 
 
 @dataclass(frozen=True, slots=True)
