@@ -230,6 +230,22 @@ class StorageCorruptError(StorageError):
         )
 
 
+class NotAWarehouseError(StorageError):
+    """The warehouse path holds a file that is not a DuckDB database (wrong path, or damage)."""
+
+    error_type = "storage_corrupt"
+
+    def __init__(self, path: Path | str):
+        super().__init__(
+            f"cannot read {path} as a DuckDB warehouse: it is not a DuckDB database file",
+            path=path,
+            hint=(
+                "point --db / --data-dir at an options-helper warehouse, or restore this one "
+                "from a backup (or move it aside and rebuild with `options-helper db init`)"
+            ),
+        )
+
+
 class StorageUnwritableError(StorageError):
     error_type = "storage_unwritable"
 
@@ -246,3 +262,26 @@ class SchemaMismatchError(StorageError):
 
     error_type = "schema_mismatch"
     exit_code = 2
+
+
+class LedgerWriteError(StorageError):
+    """A run's ledger record could not be completed; carries the storage error that stopped it
+    (its type, retry flag and remedy)."""
+
+    def __init__(self, cause: OptionsHelperError, message: str):
+        super().__init__(message, path=getattr(cause, "path", None), hint=cause.hint)
+        self.error_type = cause.error_type
+        self.retryable = cause.retryable
+        self.exit_code = cause.exit_code
+
+
+class SnapshotFileError(StorageError):
+    """A snapshot Parquet file the index lists is missing or unreadable."""
+
+    error_type = "storage_corrupt"
+
+    def __init__(self, detail: str):
+        super().__init__(
+            f"a snapshot file cannot be read: {detail}",
+            hint="`options-helper db gaps` lists the snapshots to re-take with snapshot-options",
+        )

@@ -13,6 +13,7 @@ import pytest
 from options_helper.config import load_config
 from options_helper.domain import calendar
 from options_helper.domain.flow import FLOW_COLUMNS, contract_flow, net_window
+from options_helper.errors import BadPayloadError
 from options_helper.jobs import compute_flow as compute_flow_module
 from options_helper.jobs.compute_flow import compute_flow
 from options_helper.jobs.context import JobContext
@@ -375,7 +376,7 @@ def test_duplicate_contracts_in_a_snapshot_are_refused(hand_dir):
     _write(hand_dir, "DUP", D1, [TODAY[0], TODAY[0]], nan_as_null=False)
     pairs = [FlowPair("DUP", D1, D0, "snapshots/DUP/2024-03-05.parquet", None)]
     with (
-        pytest.raises(ValueError, match="duplicate contract_symbol"),
+        pytest.raises(BadPayloadError, match="duplicate contract_symbol"),
         _context(hand_dir).warehouse.writer() as conn,
     ):
         compute_flow_sql(conn, hand_dir, pairs, datetime(2024, 3, 5))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from options_helper import __version__
+from options_helper import __version__, interrupts
 from options_helper.cli import (
     checks_cmd,
     config_cmd,
@@ -109,4 +109,5 @@ app.command("ui", help="Serve the read-only portal (Streamlit).")(ui_cmd.ui)
 
 
 def run() -> None:
+    interrupts.install()
     app()

@@ -51,6 +51,7 @@ def build_briefing(ctx: JobContext, symbols: list[str], *, as_of: date | None = 
             max_event=session,
             extra={"json_path": json_rel},
         )
+        ctx.warehouse.ready_to_write()
         try:
             result.bytes = write_text_atomic(ctx.config.data_dir / md_rel, markdown)
             generated = datetime.now(UTC).isoformat(timespec="seconds")

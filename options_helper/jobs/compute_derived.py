@@ -10,7 +10,7 @@ import pyarrow as pa
 from options_helper.domain import calendar
 from options_helper.domain.derived import DERIVED_KEYS, derived_metrics
 from options_helper.domain.derived_chain import gex_by_strike
-from options_helper.errors import BadInputError
+from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import now_naive_utc
 from options_helper.jobs.postchecks import run_post_checks
@@ -133,7 +133,7 @@ def _derive_symbol(ctx: JobContext, symbol: str, start: date, end: date) -> Asse
             replace_derived(conn, _derived_arrow(ctx, rows), TABLE_COLUMNS)
             if gex:
                 replace_gex(conn, pa.Table.from_pandas(pd.concat(gex), preserve_index=False))
-    except Exception as exc:
+    except OptionsHelperError as exc:
         return storage_failure([result], exc)[0]
     return result
 

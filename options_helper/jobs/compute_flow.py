@@ -8,7 +8,7 @@ import pandas as pd
 
 from options_helper.domain import calendar
 from options_helper.domain.flow import FLOW_COLUMNS, net_window
-from options_helper.errors import BadInputError
+from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.frames import now_naive_utc
 from options_helper.jobs.postchecks import run_post_checks
@@ -68,7 +68,7 @@ def compute_flow(
         }
         try:
             counts, stored = _write(ctx, planned, sessions, with_payload)
-        except Exception as exc:
+        except OptionsHelperError as exc:
             storage_failure(list(results.values()), exc)
             counts, stored = {}, {}
         for symbol, n in counts.items():

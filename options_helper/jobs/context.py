@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from options_helper.config import Config
@@ -75,12 +75,16 @@ class JobContext:
             parent_run_id=self.parent_run_id,
             args=report.params,
         )
+        plain = self.warehouse
         with logger:
             report.run_id = logger.run_id
             report.sink = logger
+            # Every data write of the job waits for the run's ledger row (no untraced data).
+            self.warehouse = replace(plain, before_write=logger.wait_for_row)
             try:
                 yield logger
             finally:
+                self.warehouse = plain
                 report.sink = None
 
     def latest_session(self) -> date:

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from options_helper.domain import calendar
-from options_helper.errors import BadInputError
+from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import (
     check_range,
@@ -245,6 +245,6 @@ def _flush(
     try:
         with ctx.warehouse.writer() as conn:
             upsert_candles(conn, table)
-    except Exception as exc:
+    except OptionsHelperError as exc:
         storage_failure(written, exc)
     return results

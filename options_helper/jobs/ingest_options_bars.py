@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from options_helper.domain import calendar
-from options_helper.errors import BadInputError
+from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import (
     constant,
@@ -148,19 +148,19 @@ def _ingest_symbol(
                 failed = _failed(BARS_ASSET, symbol, exc)
                 try:
                     _write(ctx, symbol, pending, end, now, bars_res)
-                except Exception as write_exc:
+                except OptionsHelperError as write_exc:
                     return storage_failure([contracts_res, failed], write_exc)
                 failed.rows = bars_res.rows
                 return [contracts_res, failed]
             if pending.rows >= flush_rows:
                 try:
                     _write(ctx, symbol, pending, end, now, bars_res)
-                except Exception as exc:
+                except OptionsHelperError as exc:
                     return storage_failure([contracts_res, bars_res], exc)
                 pending = _Pending()
     try:
         _write(ctx, symbol, pending, end, now, bars_res)
-    except Exception as exc:
+    except OptionsHelperError as exc:
         return storage_failure([contracts_res, bars_res], exc)
     return [contracts_res, bars_res]
 

@@ -10,6 +10,7 @@ from datetime import date
 
 import pyarrow as pa
 
+from options_helper.errors import OptionsHelperError
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.report import JobReport
 from options_helper.observability.checks import (
@@ -42,7 +43,7 @@ def run_post_checks(
             else []
         )
         persist_results(ctx.warehouse, [*report.pending_checks, *results], report.run_id)
-    except Exception as exc:  # checks must never fail the job
+    except OptionsHelperError as exc:  # a failing check never fails the job; busy/full ledger
         report.params.setdefault("check_errors", []).append(f"{asset_key}: {exc}")
         return
     report.pending_checks.clear()
@@ -56,7 +57,7 @@ def screen_batch(ctx: JobContext, report: JobReport, table: pa.Table) -> pa.Tabl
         return dedupe_candle_batch(table)
     try:
         results = check_candle_batch_duplicates(table)
-    except Exception as exc:
+    except OptionsHelperError as exc:
         report.params.setdefault("check_errors", []).append(f"candles batch: {exc}")
         return table
     report.checks.extend(results)

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from options_helper.domain import calendar
 from options_helper.domain.chain import enrich_chain
-from options_helper.errors import BadInputError
+from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import now_naive_utc
 from options_helper.jobs.postchecks import run_post_checks
@@ -17,6 +17,7 @@ from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
 from options_helper.providers.base import CHAIN_COLUMNS
 from options_helper.providers.errors import BadPayloadError, ProviderError
+from options_helper.warehouse.failures import storage_errors
 from options_helper.warehouse.snapshots import upsert_snapshot_index, write_snapshot_file
 
 JOB_NAME = "snapshot_options"
@@ -38,7 +39,7 @@ def snapshot_options(
     IV and Greeks computed locally, then indexed; re-running replaces both.
     """
     dates = _data_dates(ctx, as_of, start, end)
-    wh = ctx.ensure_warehouse()
+    ctx.ensure_warehouse()
     params = {"symbols": symbols, "as_of": dates[-1]}
     if len(dates) > 1:
         params |= {"start": dates[0], "end": dates[-1]}
@@ -48,7 +49,7 @@ def snapshot_options(
         ctx.progress.start(len(symbols) * len(dates), label)
         for data_date in dates:
             for symbol in symbols:
-                report.add(_snapshot_symbol(ctx, wh, symbol, data_date))
+                report.add(_snapshot_symbol(ctx, symbol, data_date))
                 ctx.progress.advance(1, f"{symbol} {data_date}")
         run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), dates[-1])
     return report
@@ -90,7 +91,7 @@ def fetch_chain(ctx: JobContext, symbol: str, data_date: date) -> tuple[pd.DataF
     return pd.concat(frames, ignore_index=True), spot
 
 
-def _snapshot_symbol(ctx: JobContext, wh, symbol: str, data_date: date) -> AssetResult:
+def _snapshot_symbol(ctx: JobContext, symbol: str, data_date: date) -> AssetResult:
     partition = f"{symbol}|{data_date.isoformat()}"
     try:
         chain, spot = fetch_chain(ctx, symbol, data_date)
@@ -118,7 +119,9 @@ def _snapshot_symbol(ctx: JobContext, wh, symbol: str, data_date: date) -> Asset
         extra={"expiries": int(chain["expiry"].nunique()), "spot": spot},
     )
     try:
-        written = write_snapshot_file(ctx.config.data_dir, symbol, data_date, table)
+        ctx.warehouse.ready_to_write()  # the run's ledger row exists before the file
+        with storage_errors(ctx.config.data_dir):
+            written = write_snapshot_file(ctx.config.data_dir, symbol, data_date, table)
         index_row = pa.table(
             {
                 "symbol": [symbol],
@@ -133,9 +136,9 @@ def _snapshot_symbol(ctx: JobContext, wh, symbol: str, data_date: date) -> Asset
                 "written_at": pa.array([now_naive_utc()], pa.timestamp("us")),
             }
         )
-        with wh.writer() as conn:
+        with ctx.warehouse.writer() as conn:
             upsert_snapshot_index(conn, index_row)
-    except Exception as exc:
+    except OptionsHelperError as exc:
         return storage_failure([result], exc)[0]
     result.rows, result.bytes, result.path = written.rows, written.bytes, written.rel_path
     return result

@@ -22,6 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from options_helper import interrupts
+from options_helper.errors import LedgerWriteError, OptionsHelperError
 from options_helper.jsonutil import ledger_json, redact_text, secret_values
 from options_helper.observability import runtime
 from options_helper.observability.events import AssetResult
@@ -49,6 +51,12 @@ def error_type_of(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     return getattr(exc, "error_type", None) or "internal"
+
+
+def _message_of(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return f"interrupted by {interrupts.received() or 'SIGINT'}"
+    return str(exc) or type(exc).__name__
 
 
 class RunLogger:
@@ -104,6 +112,7 @@ class RunLogger:
         self._row_written = threading.Event()
         self._row_error: BaseException | None = None
         self._done = threading.Event()  # the background thread has finished
+        self._row_retry = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -151,19 +160,44 @@ class RunLogger:
             with self.warehouse.writer() as conn:
                 self._write(conn, pending)
                 self._finalise(conn, error_type, message)
-        except Exception as write_error:  # events lost: still record the run, as failed
+        except OptionsHelperError as write_error:
+            # Events lost (disk full, busy): record the run as failed with that error, and
+            # make the caller see the same status the ledger holds.
             self.status, error_type, message = self._outcome(exc or write_error)
             try:
                 with self.warehouse.writer() as conn:
                     self._finalise(conn, error_type, message)
-            except Exception:
+            except OptionsHelperError as ledger_error:
                 if exc is None:
-                    raise  # the job succeeded but its run cannot be recorded: say so
+                    raise LedgerWriteError(
+                        ledger_error,
+                        f"{ledger_error.message}; run {self.run_id} could not be recorded in the "
+                        "ledger",
+                    ) from ledger_error
                 # The job's own error is the one to surface; the ledger could not take it.
                 _log.warning("run %s (%s) could not be recorded", self.run_id, self.job_name)
+            if exc is None:
+                raise LedgerWriteError(
+                    write_error,
+                    f"{write_error.message}; run {self.run_id} is recorded as failed "
+                    f"({write_error.error_type}) and its asset events were not kept",
+                ) from write_error
         if interrupt is not None and exc is interrupt:
             raise interrupt
         return False
+
+    def wait_for_row(self) -> None:
+        """Block a data write until the running row is committed (the warehouse's
+        ``before_write`` hook during a job): a run killed at any moment leaves no data without
+        its ledger row. If the row could not be written at start (busy), try again now."""
+        self._row_written.wait()
+        if self._row_error is None:
+            return
+        with self._row_retry:
+            if self._row_error is not None:
+                with self.warehouse.writer() as conn:
+                    insert_run(conn, self._row)
+                self._row_error = None
 
     def _join_background(self) -> KeyboardInterrupt | None:
         """Wait for the ledger thread (bounded: the row insert retries at most the lock wait,
@@ -271,7 +305,7 @@ class RunLogger:
 
     def _outcome(self, exc: BaseException | None) -> tuple[str, str | None, str | None]:
         if exc is not None:
-            return "failed", error_type_of(exc), str(exc) or type(exc).__name__
+            return "failed", error_type_of(exc), _message_of(exc)
         failed, ok = self._counts["failed"], self._counts["success"] + self._counts["skipped"]
         bad = [c for c in self._children if c[0] != "success"]
         if not failed and bad:

@@ -13,15 +13,17 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from options_helper import interrupts
 from options_helper.config import Config
 from options_helper.errors import WarehouseBusyError, WarehouseMissingError
+from options_helper.warehouse.failures import translate
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 
@@ -70,6 +72,9 @@ class Warehouse:
 
     path: Path
     retry: RetryPolicy = RetryPolicy()
+    # Called before every write of data (a writer, a data file): a job's run ledger makes sure
+    # its running row is committed first, so no data exists without its run (RunLogger).
+    before_write: Callable[[], None] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def for_config(cls, config: Config) -> Warehouse:
@@ -87,7 +92,10 @@ class Warehouse:
         while True:
             try:
                 with _OPEN_CLOSE:
-                    return duckdb.connect(str(self.path), read_only=read_only)
+                    conn = duckdb.connect(str(self.path), read_only=read_only)
+                # A SIGTERM cancels the query in flight (interrupts.py).
+                interrupts.register_canceller(id(conn), conn.interrupt)
+                return conn
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 if not is_lock_error(exc):
                     raise
@@ -101,31 +109,51 @@ class Warehouse:
         """A read-only connection for one query or a few; never creates the file."""
         if not self.exists:
             raise WarehouseMissingError(self.path)
-        conn = self._open(read_only=True)
-        try:
-            yield conn
-        finally:
-            _close(conn)
+        with self._translated():
+            conn = self._open(read_only=True)
+            try:
+                yield conn
+            finally:
+                _close(conn)
+
+    def ready_to_write(self) -> None:
+        """Wait until data may be written (the run's ledger row exists); see ``before_write``."""
+        if self.before_write is not None:
+            self.before_write()
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection for one unit of work inside one transaction."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._open(read_only=False)
-        try:
-            conn.execute("BEGIN TRANSACTION")
+        self.ready_to_write()
+        with self._translated():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._open(read_only=False)
             try:
-                yield conn
-            except BaseException:
-                # A failed rollback must not hide the error that caused it.
-                with contextlib.suppress(duckdb.Error):
-                    conn.execute("ROLLBACK")
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    yield conn
+                except BaseException:
+                    # A failed rollback must not hide the error that caused it.
+                    with contextlib.suppress(duckdb.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                _close(conn)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Environmental DuckDB/OS failures and interrupts leave as our typed errors."""
+        try:
+            yield
+        except BaseException as exc:
+            typed = translate(exc, self.path)
+            if typed is None:
                 raise
-            conn.execute("COMMIT")
-        finally:
-            _close(conn)
+            raise typed from exc
 
 
 def _close(conn: duckdb.DuckDBPyConnection) -> None:
+    interrupts.unregister_canceller(id(conn))
     with _OPEN_CLOSE:
         conn.close()

@@ -22,7 +22,7 @@ from options_helper.domain.flow import (
     CHURN_MIN_VOLUME,
     CONTRACT_MULTIPLIER,
 )
-from options_helper.errors import BadInputError
+from options_helper.errors import BadInputError, BadPayloadError, SnapshotFileError
 from options_helper.warehouse.research import FLOW_TABLE_COLUMNS
 from options_helper.warehouse.upsert import registered
 
@@ -217,11 +217,15 @@ def compute_flow_sql(
     )
     try:
         with registered(conn, _PAIRS, table):
-            conn.execute(_READ_SIDES, {"files": files})
+            try:
+                conn.execute(_READ_SIDES, {"files": files})
+            except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+                raise SnapshotFileError(str(exc).splitlines()[0]) from exc
             dup = conn.execute(_DUPLICATES).fetchone()
             if dup is not None:
-                raise ValueError(
-                    f"snapshot has duplicate contract_symbol rows: {dup[1]} in {dup[0]}"
+                raise BadPayloadError(
+                    f"snapshot has duplicate contract_symbol rows: {dup[1]} in {dup[0]}",
+                    hint="re-take that snapshot with `options-helper snapshot-options`",
                 )
             conn.execute(
                 f"DELETE FROM options_flow f USING {_PAIRS} p "

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from options_helper.warehouse.failures import raise_if_interrupt
+
 Severity = Literal["warn", "error"]
 CheckStatus = Literal["pass", "fail", "error", "skip"]
 
@@ -113,6 +115,7 @@ def each_partition(
         try:
             out[key] = judge(key)
         except Exception as exc:  # one bad partition must not hide the others' results
+            raise_if_interrupt(exc)
             out[key] = exc
     return out
 

@@ -21,6 +21,7 @@ from options_helper.observability.checks.base import (
     Outcome,
     one_partition,
 )
+from options_helper.warehouse.failures import raise_if_interrupt
 
 TABLE_NOT_CREATED = "table not created yet"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -205,7 +206,8 @@ class _DuplicateKeys:
             if (span + 1) * len(keys) > _MAX_BITMAP_BITS:
                 return None
             got = conn.execute(self.bitmap_sql, {"keys": keys, "lo": lo, "span": span}).fetchall()
-        except Exception:  # an accelerator only: e.g. an infinite date has no offset
+        except Exception as exc:  # an accelerator only: e.g. an infinite date has no offset
+            raise_if_interrupt(exc)
             return None
         rows = {key: n for key, n, _with_x, _distinct in got}
         suspects = [key for key, n, with_x, distinct in got if with_x > distinct or n - with_x > 1]

@@ -32,6 +32,7 @@ from options_helper.observability.checks.registry import (
     require_asset,
 )
 from options_helper.warehouse import Warehouse
+from options_helper.warehouse.failures import raise_if_interrupt
 from options_helper.warehouse.ledger import CHECK_COLUMNS, insert_checks
 
 _STATUSES = ("pass", "fail", "error", "skip")
@@ -78,6 +79,7 @@ def run_one(check: Check, inp: CheckInput) -> CheckResult:
     try:
         outcome: object = check.fn(inp)
     except Exception as exc:
+        raise_if_interrupt(exc)  # Ctrl-C inside a query ends the run; it is no check result
         outcome = exc
     return _result(check, inp.partition_key, _checked(check, outcome))
 
@@ -89,6 +91,7 @@ def _run_batch(check: Check, batch_fn: BatchFn, batch: BatchInput) -> list[Check
         if not isinstance(got, Mapping):
             raise TypeError(f"returned {type(got).__name__} instead of a mapping of outcomes")
     except Exception as exc:
+        raise_if_interrupt(exc)
         failure = _error(check, exc)
         return [_result(check, key, failure) for key in batch.partition_keys]
     missing = TypeError("returned no outcome for this partition")

@@ -22,6 +22,7 @@ from options_helper.domain import calendar
 from options_helper.observability.checks import snapshot_arrays as arrays
 from options_helper.observability.checks import snapshot_sql as sql
 from options_helper.observability.checks.base import BatchInput, Outcome, one_partition
+from options_helper.warehouse.failures import raise_if_interrupt
 
 ASSET = "options_snapshot_file"
 MAX_NULL_IV_RATIO = 0.10
@@ -90,7 +91,8 @@ def _summarise(path: Path) -> dict[str, Any]:
         pf = pq.ParquetFile(path)
         names = set(pf.schema_arrow.names)
         table = pf.read(columns=[c for c in arrays.COLUMNS if c in names])
-    except Exception:  # DuckDB will say why, in the words the checks have always reported
+    except Exception as exc:  # DuckDB will say why, in the words the checks always reported
+        raise_if_interrupt(exc)
         return {}
     out: dict[str, Any] = {}
     for name, agg in _AGGREGATES.items():
@@ -98,6 +100,7 @@ def _summarise(path: Path) -> dict[str, Any]:
             try:
                 out[name] = agg.from_arrays(table, *agg.args)
             except Exception as exc:  # that check's error on this file, not the others'
+                raise_if_interrupt(exc)
                 out[name] = exc
     return out
 
@@ -110,6 +113,7 @@ def _locate(batch: BatchInput) -> dict[str, SnapshotFile | Outcome | Exception]:
         try:
             parsed[key] = parse_snapshot_partition(key)
         except Exception as exc:  # a malformed key is that partition's error
+            raise_if_interrupt(exc)
             found[key] = exc
     pairs = list(dict.fromkeys(parsed.values()))
     paths = {
@@ -167,6 +171,7 @@ def _each_file(
                 value = agg.from_sql(batch.conn, found.path, *agg.args)
             out[key] = value if isinstance(value, Exception) else outcome(found, value)
         except Exception as exc:  # this file's failure is this partition's error
+            raise_if_interrupt(exc)
             out[key] = exc
     return out
 
