@@ -15,5 +15,5 @@ def storage_failure(results: list[AssetResult], exc: OptionsHelperError) -> list
         r.status = "failed"
         r.rows = 0
         r.error_type = exc.error_type
-        r.error_message = f"write failed: {exc}"
+        r.error_message = f"write failed: {exc.one_line()}"
     return results
