@@ -4,13 +4,16 @@ DuckDB allows one writing process per file, and a read-only process holds a lock
 writers (see DESIGN.md "Concurrency"). So nobody keeps a connection: writers open, write one
 batch in one transaction, close; readers open read-only per query and close. Both retry with
 backoff while another process holds the lock, and give up after a bound with
-:class:`WarehouseBusyError` ("warehouse busy"), never a misleading "no data".
+:class:`WarehouseBusyError` ("warehouse busy"), never a misleading "no data". DuckDB's errors
+for a damaged file (failed checksum, short read), wherever they surface, become
+:class:`StorageCorruptError`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +24,16 @@ from pathlib import Path
 import duckdb
 
 from options_helper.config import Config
-from options_helper.errors import WarehouseBusyError, WarehouseMissingError
+from options_helper.errors import StorageCorruptError, WarehouseBusyError, WarehouseMissingError
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
+# DuckDB's messages for a file that does not hold what it wrote (not a lock, not a bad query).
+_CORRUPTION_MARKERS = (
+    "corrupt database file",
+    "not a valid duckdb database file",
+    "could not read enough bytes",
+)
+NOT_DUCKDB = "not a DuckDB database file (does --db point at the warehouse?)"
 
 # Opening and closing connections is serialised within the process. duckdb's Python client
 # shares one database instance per file between threads; when one thread creates (or tears
@@ -53,6 +63,25 @@ def is_lock_error(exc: BaseException) -> bool:
     if isinstance(exc, duckdb.IOException):
         return any(m in text for m in _LOCK_MARKERS)
     return isinstance(exc, duckdb.ConnectionException) and "different configuration" in text
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """DuckDB failed because the file's bytes are not what it wrote."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(m in text for m in _CORRUPTION_MARKERS)
+
+
+def describe(exc: BaseException) -> str:
+    """DuckDB's error for a damaged file, said in a few words (its own first line otherwise)."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    lower = text.lower()
+    if short_read := re.search(r"could not read enough bytes.*location (\d+)", lower):
+        return f"truncated: a block at byte {int(short_read[1]):,} is past the end of the file"
+    if "corrupt database file" in lower:
+        return "a block fails its checksum"
+    if "not a valid duckdb database file" in lower:
+        return NOT_DUCKDB
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,29 +130,40 @@ class Warehouse:
         """A read-only connection for one query or a few; never creates the file."""
         if not self.exists:
             raise WarehouseMissingError(self.path)
-        conn = self._open(read_only=True)
-        try:
-            yield conn
-        finally:
-            _close(conn)
+        with self._damage_as_error():
+            conn = self._open(read_only=True)
+            try:
+                yield conn
+            finally:
+                _close(conn)
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection for one unit of work inside one transaction."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._open(read_only=False)
-        try:
-            conn.execute("BEGIN TRANSACTION")
+        with self._damage_as_error():
+            conn = self._open(read_only=False)
             try:
-                yield conn
-            except BaseException:
-                # A failed rollback must not hide the error that caused it.
-                with contextlib.suppress(duckdb.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            _close(conn)
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    yield conn
+                except BaseException:
+                    # A failed rollback must not hide the error that caused it.
+                    with contextlib.suppress(duckdb.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                _close(conn)
+
+    @contextmanager
+    def _damage_as_error(self) -> Iterator[None]:
+        try:
+            yield
+        except duckdb.Error as exc:
+            if is_corruption(exc):
+                raise StorageCorruptError(self.path, describe(exc)) from exc
+            raise
 
 
 def _close(conn: duckdb.DuckDBPyConnection) -> None:
