@@ -217,33 +217,21 @@ class StorageFullError(StorageError):
 
 
 class StorageCorruptError(StorageError):
+    """The warehouse file is damaged (truncated, overwritten, failed checksum).
+
+    Attributes:
+        detail: what is damaged, without the path.
+    """
+
     error_type = "storage_corrupt"
+    default_hint = (
+        "restore it from a backup, or move it aside and rebuild it: `options-helper db init`, "
+        "then re-run the ingest commands (e.g. `options-helper run daily` per session)"
+    )
 
     def __init__(self, path: Path | str, detail: str):
-        super().__init__(
-            f"warehouse {path} is damaged: {detail}",
-            path=path,
-            hint=(
-                "restore it from a backup, or move it aside and rebuild it with "
-                "`options-helper db init` and the ingest commands (snapshots stay in the data dir)"
-            ),
-        )
-
-
-class NotAWarehouseError(StorageError):
-    """The warehouse path holds a file that is not a DuckDB database (wrong path, or damage)."""
-
-    error_type = "storage_corrupt"
-
-    def __init__(self, path: Path | str):
-        super().__init__(
-            f"cannot read {path} as a DuckDB warehouse: it is not a DuckDB database file",
-            path=path,
-            hint=(
-                "point --db / --data-dir at an options-helper warehouse, or restore this one "
-                "from a backup (or move it aside and rebuild with `options-helper db init`)"
-            ),
-        )
+        super().__init__(f"warehouse {path} is damaged: {detail}", path=path)
+        self.detail = detail
 
 
 class StorageUnwritableError(StorageError):

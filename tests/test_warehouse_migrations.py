@@ -102,3 +102,29 @@ def test_a_failed_statement_on_a_registered_batch_surfaces_its_own_error(tmp_pat
         registered(conn, "incoming", pa.table({"a": [1, 1]})),
     ):
         conn.execute("INSERT INTO t SELECT a FROM incoming")
+
+
+def test_the_shipped_schema_manifest_is_what_the_migrations_build():
+    from importlib import resources
+
+    from options_helper.warehouse import verify
+    from options_helper.warehouse.migrate import _scripts
+
+    code = available_migrations()
+    scripts = _scripts(code, {m.version for m in code})
+    shipped = resources.files("options_helper.warehouse.migrations").joinpath("schema.json")
+    assert shipped.read_text(encoding="utf-8") == verify.schema_manifest(scripts), (
+        "migrations/schema.json is stale: run `python -m options_helper.warehouse.migrate`"
+    )
+    assert verify.expected_columns(scripts) == verify.build_expected_columns(scripts)
+
+
+def test_tables_of_a_pending_migration_are_not_drift(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    migrate(wh)
+    with duckdb.connect(str(wh.path)) as conn:
+        conn.execute("DELETE FROM meta.schema_migrations WHERE version = 3")
+        conn.execute("DROP TABLE options_flow")
+    status = schema_status(wh)
+    assert [m["version"] for m in status.pending] == [3]
+    assert status.problems == [] and status.error() is None

@@ -1,19 +1,19 @@
-"""`db init`, `db status`."""
+"""`db init`, `db status`, `db check`, `db health`, `db gaps`."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from options_helper.cli.db_view import check_view, status_view
 from options_helper.cli.health_view import gaps_view, health_view
 from options_helper.cli.ingest_cmd import SymbolOpt
 from options_helper.cli.render import emit
 from options_helper.cli.state import state, stderr
 from options_helper.jobs.health import gaps_report, health_report, parse_fail_on
 from options_helper.jobs.symbols import parse_symbols
-from options_helper.jobs.warehouse_admin import init_warehouse, warehouse_status
+from options_helper.jobs.warehouse_admin import check_warehouse, init_warehouse, warehouse_status
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,20 +28,25 @@ def init(ctx: typer.Context) -> None:
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Schema version and pending migrations. Never writes, never creates the file."""
+    """Schema version, pending migrations and the cheap integrity checks (header, size,
+    schema drift). Never writes, never creates the file; exits non-zero when damaged."""
     st = state(ctx)
     report = warehouse_status(st.config())
-    table = Table("version", "name", "state", title=f"warehouse {report.path}")
-    for m in report.applied:
-        table.add_row(str(m["version"]), m["name"], f"applied {m['applied_at']}")
-    for m in report.pending:
-        table.add_row(str(m["version"]), m["name"], "[yellow]pending[/yellow]")
-    human = (
-        table if report.exists else f"no warehouse at {report.path} (run `options-helper db init`)"
-    )
-    emit(st, report, human=human)
-    if report.too_new or report.mismatched:
-        raise typer.Exit(2)
+    emit(st, report, human=status_view(report))
+    error = report.error()
+    if error is not None:
+        raise error
+
+
+@app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Read every table in full; say per table ok or damaged, then what to do. Read-only."""
+    st = state(ctx)
+    report = check_warehouse(st.config())
+    emit(st, report, human=check_view(report))
+    error = report.error()
+    if error is not None:
+        raise error
 
 
 @app.command("health")

@@ -44,7 +44,7 @@ ANYWHERE_FLAGS = ("--json", "--debug")
 def fail(st: AppState, error: OptionsHelperError) -> typer.Exit:
     """Print ``error`` (one line on stderr; ``--json``: also a JSON document on stdout)."""
     line = redact_text(error.one_line())
-    if st.json:
+    if st.json and not st.emitted:
         doc = {**error.asdict(), "message": redact_text(error.message)}
         doc["hint"] = redact_text(error.hint) if error.hint else None
         typer.echo(dumps({"error": doc}))

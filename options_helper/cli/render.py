@@ -14,6 +14,7 @@ def emit(st: AppState, report: Any, *, human: Any = None) -> None:
     """Print ``report`` (``--json``: its asdict(); else ``human`` or its asstr())."""
     if st.json:
         typer.echo(dumps(report))
+        st.emitted = True  # stdout holds one JSON document: an error after it adds none
     else:
         stdout.print(human if human is not None else report.asstr())
 

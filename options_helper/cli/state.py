@@ -21,6 +21,7 @@ class AppState:
     json: bool = False
     debug: bool = False
     triggered_by: str | None = None
+    emitted: bool = False  # a --json document is already on stdout
 
     def config(self, **extra: Any) -> Config:
         return load_config({**self.overrides, **{k: v for k, v in extra.items() if v is not None}})

@@ -23,7 +23,7 @@ import duckdb
 from options_helper import interrupts
 from options_helper.config import Config
 from options_helper.errors import WarehouseBusyError, WarehouseMissingError
-from options_helper.warehouse.failures import translate
+from options_helper.warehouse.failures import NOT_DUCKDB, describe, is_corruption, translate
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 
@@ -36,10 +36,13 @@ _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 _OPEN_CLOSE = threading.Lock()
 
 __all__ = [
+    "NOT_DUCKDB",
     "RetryPolicy",
     "Warehouse",
     "WarehouseBusyError",
     "WarehouseMissingError",
+    "describe",
+    "is_corruption",
     "is_lock_error",
 ]
 

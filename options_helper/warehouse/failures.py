@@ -12,6 +12,7 @@ DuckDB error stays what it is: a bug of ours, reported as internal.
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,6 @@ import duckdb
 
 from options_helper import interrupts
 from options_helper.errors import (
-    NotAWarehouseError,
     OptionsHelperError,
     StorageCorruptError,
     StorageFullError,
@@ -29,14 +29,32 @@ from options_helper.errors import (
 
 _FULL = ("no space left on device", "disk quota exceeded", "could not extend file")
 _UNWRITABLE = ("read-only file system", "permission denied")
-_CORRUPT = (
+# DuckDB's messages for a file that does not hold what it wrote (not a lock, not a bad query).
+_CORRUPTION_MARKERS = (
+    "corrupt database file",
     "not a valid duckdb database file",
-    "corrupt",
-    "checksum",
-    "failed to read block",
-    "file size",
     "could not read enough bytes",
 )
+NOT_DUCKDB = "not a DuckDB database file (does --db / --data-dir point at the warehouse?)"
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """DuckDB failed because the file's bytes are not what it wrote."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and any(m in text for m in _CORRUPTION_MARKERS)
+
+
+def describe(exc: BaseException) -> str:
+    """DuckDB's error for a damaged file, said in a few words (its own first line otherwise)."""
+    text = _first_line(exc)
+    lower = text.lower()
+    if short_read := re.search(r"could not read enough bytes.*location (\d+)", lower):
+        return f"truncated: a block at byte {int(short_read[1]):,} is past the end of the file"
+    if "corrupt database file" in lower:
+        return "a block fails its checksum"
+    if "not a valid duckdb database file" in lower:
+        return NOT_DUCKDB
+    return text
 
 
 def is_interrupt(exc: BaseException) -> bool:
@@ -77,10 +95,8 @@ def storage_error(exc: BaseException, path: Path | str) -> OptionsHelperError | 
         return StorageFullError(path, "the warehouse or its write-ahead log could not grow")
     if any(m in text for m in _UNWRITABLE):
         return StorageUnwritableError(path, _first_line(exc))
-    if "not a valid duckdb database file" in text:
-        return NotAWarehouseError(path)
-    if any(m in text for m in _CORRUPT):
-        return StorageCorruptError(path, _first_line(exc))
+    if is_corruption(exc):
+        return StorageCorruptError(path, describe(exc))
     return None
 
 
