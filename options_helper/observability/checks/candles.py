@@ -139,13 +139,28 @@ def missing_sessions_batch(batch: BatchInput) -> dict[str, Outcome]:
 
 
 def stale_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
-    """The last stored session is the last session on or before as_of."""
-    found = _per_symbol(batch, f"SELECT _key, max(c.session) FROM {_CANDLES} GROUP BY _key")
+    """The last stored session is the last session on or before as_of.
+
+    Candles dated in the future (``candles_future_dated``) do not count: one would otherwise make
+    a symbol look current however far behind its real candles are.
+    """
+    found = _per_symbol(
+        batch,
+        f"SELECT _key, max(c.session) FILTER (WHERE c.session <= $future_after) "
+        f"FROM {_CANDLES} GROUP BY _key",
+        future_after=batch.future_after,
+    )
 
     def judge(symbol: str) -> Outcome:
         if symbol not in found:
             return _no_rows(symbol)
         (last,) = found[symbol]
+        if last is None:
+            return Outcome(
+                "skip",
+                f"every candle of {symbol} is dated after {batch.future_after}",
+                {"last_session": None},
+            )
         behind = calendar.sessions_distance(last, batch.as_of)
         metrics = {"last_session": last, "as_of": batch.as_of, "sessions_behind": behind}
         if behind:
