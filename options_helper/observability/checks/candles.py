@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from options_helper.domain import calendar
+from options_helper.observability.checks import session_dates
 from options_helper.observability.checks.base import (
     BatchInput,
     CheckResult,
@@ -144,17 +145,13 @@ def stale_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
     Candles dated in the future (``candles_future_dated``) do not count: one would otherwise make
     a symbol look current however far behind its real candles are.
     """
-    found = _per_symbol(
-        batch,
-        f"SELECT _key, max(c.session) FILTER (WHERE c.session <= $future_after) "
-        f"FROM {_CANDLES} GROUP BY _key",
-        future_after=batch.future_after,
-    )
+    # The date checks' scan of the batch (shared through the memo) holds the last such date.
+    found = session_dates.dates_profile(batch, ASSET, "session", "symbol")
 
     def judge(symbol: str) -> Outcome:
         if symbol not in found:
             return _no_rows(symbol)
-        (last,) = found[symbol]
+        last = found[symbol].last_current
         if last is None:
             return Outcome(
                 "skip",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from options_helper.domain import calendar
 from options_helper.observability.checks.base import BatchFn, BatchInput, Outcome, each_partition
@@ -32,6 +32,17 @@ def is_known_session(d: date) -> bool:
     return calendar.CALENDAR_START <= d <= calendar.CALENDAR_END and calendar.is_session(d)
 
 
+class DatesProfile(NamedTuple):
+    """One partition's dates, as the date checks (and ``candles_stale``) need them."""
+
+    rows: int
+    future_rows: int
+    first_future: date | None
+    non_session_rows: int
+    non_session_days: list[date]  # with repeats; deduplicated by the caller
+    last_current: date | None  # the last date not in the future
+
+
 def _dates_sql(table: str, date_column: str, partition_column: str) -> str:
     t, d, part = quote_ident(table), quote_ident(date_column), quote_ident(partition_column)
     # A day outside the calendar's range cannot be shown to be a session, so it counts as one
@@ -42,7 +53,8 @@ def _dates_sql(table: str, date_column: str, partition_column: str) -> str:
                count(*) FILTER (WHERE day > $future_after),
                min(day) FILTER (WHERE day > $future_after),
                count(*) FILTER (WHERE not_session),
-               list(day) FILTER (WHERE not_session)
+               list(day) FILTER (WHERE not_session),
+               max(day) FILTER (WHERE day <= $future_after)
         FROM (
             SELECT p._key, t.{d} AS day,
                    isodow(t.{d}) >= 6 OR t.{d} < $cal_start OR t.{d} > $cal_end
@@ -54,12 +66,15 @@ def _dates_sql(table: str, date_column: str, partition_column: str) -> str:
     """
 
 
-def _dates_found(batch: BatchInput, memo_key: str, sql: str) -> dict[str, tuple]:
-    """Per partition: (rows, future rows, first future, non-session rows, non-session days);
-    one query shared by the two checks of a table."""
+def dates_profile(
+    batch: BatchInput, table: str, date_column: str, partition_column: str
+) -> dict[str, DatesProfile]:
+    """Per partition of the batch (absent: no rows), one query per table and batch, shared by
+    every check that asks (the memo): the table is scanned once for all of them."""
+    memo_key = f"session_dates.{table}.{date_column}"
     if memo_key not in batch.memo:
         rows = batch.conn.execute(
-            sql,
+            _dates_sql(table, date_column, partition_column),
             {
                 "keys": list(batch.partition_keys),
                 "future_after": batch.future_after,
@@ -68,7 +83,7 @@ def _dates_found(batch: BatchInput, memo_key: str, sql: str) -> dict[str, tuple]
                 "closures": _closures(),
             },
         ).fetchall()
-        batch.memo[memo_key] = {r[0]: r[1:] for r in rows}
+        batch.memo[memo_key] = {r[0]: DatesProfile(*r[1:]) for r in rows}
     return batch.memo[memo_key]
 
 
@@ -110,30 +125,33 @@ def table_dates_batches(
     Args:
         what: the rows' name in messages ("candles", "option bars").
     """
-    sql = _dates_sql(table, date_column, partition_column)
-    memo_key = f"session_dates.{table}"
+    for name in (table, date_column, partition_column):
+        quote_ident(name)  # a bad name fails at registration, not in every run
+
+    def each(batch: BatchInput, judge) -> dict[str, Outcome]:
+        found = dates_profile(batch, table, date_column, partition_column)
+        return {
+            key: judge(key, found[key])
+            if key in found
+            else Outcome("skip", f"no {what} stored for {key}", {"rows": 0})
+            for key in batch.partition_keys
+        }
 
     def future_batch(batch: BatchInput) -> dict[str, Outcome]:
-        found = _dates_found(batch, memo_key, sql)
-        out = {}
-        for key in batch.partition_keys:
-            if key not in found:
-                out[key] = Outcome("skip", f"no {what} stored for {key}", {"rows": 0})
-                continue
-            rows, n, first, *_ = found[key]
-            out[key] = _future_outcome(what, key, rows, n, first, batch.future_after)
-        return out
+        return each(
+            batch,
+            lambda key, f: _future_outcome(
+                what, key, f.rows, f.future_rows, f.first_future, batch.future_after
+            ),
+        )
 
     def non_session_batch(batch: BatchInput) -> dict[str, Outcome]:
-        found = _dates_found(batch, memo_key, sql)
-        out = {}
-        for key in batch.partition_keys:
-            if key not in found:
-                out[key] = Outcome("skip", f"no {what} stored for {key}", {"rows": 0})
-                continue
-            rows, _, _, n, days = found[key]
-            out[key] = _non_session_outcome(what, key, rows, n, days)
-        return out
+        return each(
+            batch,
+            lambda key, f: _non_session_outcome(
+                what, key, f.rows, f.non_session_rows, f.non_session_days
+            ),
+        )
 
     return future_batch, non_session_batch
 
