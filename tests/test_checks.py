@@ -91,6 +91,8 @@ def test_clean_candles_pass_every_candle_check(wh):
     assert {n: r.status for n, r in got.items()} == {
         "candles_ohlc_consistent": "pass",
         "candles_no_duplicate_sessions": "pass",
+        "candles_future_dated": "pass",
+        "candles_non_session_dated": "pass",
         "candles_missing_sessions": "pass",
         "candles_stale": "pass",
         "candles_extreme_return": "pass",
@@ -257,6 +259,8 @@ def test_clean_option_bars_pass(bars_wh, sim_bars):
         "options_bars_no_duplicates": "pass",
         "options_bars_nonnegative_prices": "pass",
         "options_bars_after_expiry": "pass",
+        "options_bars_future_dated": "pass",
+        "options_bars_non_session_dated": "pass",
     }
     assert got["options_bars_after_expiry"].metrics["rows"] == len(sim_bars[1])
 
@@ -378,6 +382,8 @@ def test_clean_snapshot_passes_every_snapshot_check(wh, clean_chain):
         "snapshot_crossed_quotes": "pass",
         "snapshot_iv_range": "pass",
         "snapshot_expected_expiries": "pass",
+        "snapshot_future_dated": "pass",
+        "snapshot_non_session_dated": "pass",
     }
     expected = got["snapshot_expected_expiries"].metrics["expected"]
     assert expected == [date(2026, 6, 18), date(2026, 7, 17)]
@@ -468,7 +474,10 @@ def test_monthly_expiry_moves_to_the_previous_session_on_a_holiday():
 def test_indexed_snapshot_missing_on_disk_is_an_error(wh, clean_chain):
     write_snapshot(wh, clean_chain).unlink()
     got = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
-    assert {r.status for r in got.values()} == {"error"}
+    # The date checks judge the index row, which is fine; every check of the file is an error.
+    dated = {"snapshot_future_dated", "snapshot_non_session_dated"}
+    assert {r.status for n, r in got.items() if n not in dated} == {"error"}
+    assert {got[n].status for n in dated} == {"pass"}
     assert "missing" in got["snapshot_iv_range"].message
     assert "snapshot-options" in got["snapshot_iv_range"].message
 
@@ -586,7 +595,7 @@ def test_results_persist_with_run_id_and_metrics(wh):
         "SELECT check_id, asset_key, partition_key, check_name, severity, status, run_id, "
         "metrics_json, message, checked_at FROM meta.asset_checks ORDER BY check_name",
     )
-    assert len(rows) == len(results) == 5
+    assert len(rows) == len(results) == len(checks_for("candles_daily")) == 7
     assert {r[0] for r in rows} == {r.check_id for r in results}
     assert {(r[1], r[2], r[6]) for r in rows} == {("candles_daily", "AAPL", "r-1")}
     stale = next(r for r in rows if r[3] == "candles_stale")
@@ -600,12 +609,12 @@ def test_latest_results_keep_the_newest_per_check(wh):
     run_checks(wh, wh.path.parent, "candles_daily", ["AAPL"], as_of=date(2026, 11, 25))
     run_checks(wh, wh.path.parent, "candles_daily", ["AAPL"], as_of=END, run_id="second")
     latest = latest_results(wh, "candles_daily")
-    assert len(latest) == 5
+    assert len(latest) == 7
     stale = next(r for r in latest if r["check_name"] == "candles_stale")
     assert stale["status"] == "pass" and stale["run_id"] == "second"
     assert stale["metrics"]["sessions_behind"] == 0
     assert latest_results(wh, "options_bars") == []
-    assert len(latest_results(wh)) == 5
+    assert len(latest_results(wh)) == 7
 
 
 def test_partitions_for_lists_symbols_and_snapshot_keys(wh, clean_chain):
@@ -681,7 +690,7 @@ def test_candle_checks_send_as_many_queries_for_twenty_symbols_as_for_one(wh, qu
     queries.clear()
     results = run_checks(wh, wh.path.parent, "candles_daily", symbols, as_of=END)
     assert len(queries) == one
-    assert [r.partition_key for r in results] == [s for s in symbols for _ in range(5)]
+    assert [r.partition_key for r in results] == [s for s in symbols for _ in range(7)]
     assert {r.status for r in results} == {"pass"}
 
 
@@ -860,7 +869,7 @@ def test_a_snapshot_file_is_read_once_for_all_its_checks(wh, clean_chain, monkey
     plain = snapshots_module.pq.ParquetFile
     monkeypatch.setattr(snapshots_module.pq, "ParquetFile", lambda p: opened.append(p) or plain(p))
     got = run(wh, "options_snapshot_file", SNAP_KEY, as_of=SNAP_DATE)
-    assert len(got) == 5 and {r.status for r in got.values()} == {"pass"}
+    assert len(got) == 7 and {r.status for r in got.values()} == {"pass"}
     assert len(opened) == 1
 
 
@@ -877,3 +886,101 @@ def test_unusual_snapshot_column_types_give_the_same_results(wh, clean_chain):
     assert {n: (r.status, r.message) for n, r in got.items()} == {
         n: (r.status, r.message) for n, r in plain.items()
     }
+
+
+# -- rows dated in the future or on a day that is not a session ----------------------------------
+
+FUTURE = date(2027, 6, 1)  # after as_of and latest_session below, whatever today is
+SATURDAY = date(2026, 11, 14)
+
+
+def plant(wh: Warehouse, table: str, key_column: str, key: str, day: date) -> None:
+    """Copy one stored row of ``key`` to ``day`` (a bad vendor file or a hand edit)."""
+    execute(
+        wh,
+        f"INSERT INTO {table} SELECT * REPLACE (?::DATE AS session) FROM {table} "
+        f"WHERE {key_column} = ? LIMIT 1",
+        [day, key],
+    )
+
+
+def test_future_and_saturday_candles_fail_with_error_severity(wh):
+    insert(wh, "candles_daily", candles())
+    plant(wh, "candles_daily", "symbol", "AAPL", FUTURE)
+    plant(wh, "candles_daily", "symbol", "AAPL", SATURDAY)
+    got = run(wh, "candles_daily", "AAPL")
+    future, saturday = got["candles_future_dated"], got["candles_non_session_dated"]
+    assert (future.status, future.severity) == ("fail", "error")
+    assert future.metrics["future_rows"] == 1 and future.metrics["first_future"] == FUTURE
+    assert (saturday.status, saturday.severity) == ("fail", "error")
+    assert saturday.metrics["non_session_rows"] == 1
+    assert saturday.metrics["first_non_session"] == SATURDAY and "Saturday" in saturday.message
+    # The future candle no longer makes the symbol look current.
+    stale = run(wh, "candles_daily", "AAPL", as_of=date(2026, 11, 25))["candles_stale"]
+    assert stale.status == "fail" and stale.metrics["last_session"] == END
+
+
+def test_holiday_and_out_of_calendar_candles_are_not_sessions(wh):
+    insert(wh, "candles_daily", candles())
+    plant(wh, "candles_daily", "symbol", "AAPL", date(2026, 7, 3))  # Independence Day observed
+    plant(wh, "candles_daily", "symbol", "AAPL", date(1999, 12, 31))
+    r = run(wh, "candles_daily", "AAPL")["candles_non_session_dated"]
+    assert r.status == "fail"
+    assert r.metrics["non_sessions"] == [date(1999, 12, 31), date(2026, 7, 3)]
+
+
+def test_an_older_as_of_does_not_make_later_rows_future(wh):
+    # A backfill or a Dagster partition checks an older session; the rows after it are real.
+    insert(wh, "candles_daily", candles())
+    got = run(wh, "candles_daily", "AAPL", as_of=date(2026, 9, 1), latest_session=END)
+    assert got["candles_future_dated"].status == "pass"
+    assert got["candles_future_dated"].metrics["latest_session"] == END
+
+
+def test_future_and_saturday_option_bars_fail(bars_wh):
+    plant(bars_wh, "options_bars", "underlying", "AAPL", FUTURE)
+    plant(bars_wh, "options_bars", "underlying", "AAPL", SATURDAY)
+    got = run(bars_wh, "options_bars", "AAPL")
+    assert got["options_bars_future_dated"].status == "fail"
+    assert got["options_bars_non_session_dated"].metrics["first_non_session"] == SATURDAY
+    assert {got[n].severity for n in got} == {"error"}
+
+
+def test_snapshot_indexed_on_a_saturday_or_in_the_future_fails(wh, clean_chain):
+    write_snapshot(wh, clean_chain)
+    for day in (SATURDAY, FUTURE):
+        execute(
+            wh,
+            "INSERT INTO options_snapshots SELECT * REPLACE (?::DATE AS data_date) "
+            f"FROM options_snapshots WHERE symbol = 'AAPL' AND data_date = '{SNAP_DATE}'",
+            [day],
+        )
+    keys = [SNAP_KEY, f"AAPL|{SATURDAY}", f"AAPL|{FUTURE}"]
+    results = run_checks(wh, wh.path.parent, "options_snapshot_file", keys, as_of=END)
+    got = {
+        (r.partition_key, r.check_name): r.status
+        for r in results
+        if r.check_name in ("snapshot_future_dated", "snapshot_non_session_dated")
+    }
+    assert got == {
+        (SNAP_KEY, "snapshot_future_dated"): "pass",
+        (SNAP_KEY, "snapshot_non_session_dated"): "pass",
+        (f"AAPL|{SATURDAY}", "snapshot_future_dated"): "pass",
+        (f"AAPL|{SATURDAY}", "snapshot_non_session_dated"): "fail",
+        (f"AAPL|{FUTURE}", "snapshot_future_dated"): "fail",
+        (f"AAPL|{FUTURE}", "snapshot_non_session_dated"): "pass",
+    }
+
+
+def test_checks_run_exits_1_on_planted_future_and_saturday_candles(cli, data_dir):
+    assert cli("ingest", "candles", "-s", "AAPL", "--end", str(END)).exit_code == 0
+    code, doc = cli.json("checks", "run", "--asset", "candles_daily")
+    assert code == 0, doc
+    db = Warehouse(data_dir / "warehouse.duckdb")
+    plant(db, "candles_daily", "symbol", "AAPL", FUTURE)
+    plant(db, "candles_daily", "symbol", "AAPL", SATURDAY)
+    code, doc = cli.json("checks", "run", "--asset", "candles_daily")
+    assert code == 1
+    failed = {c["check_name"]: c for c in doc["checks"] if c["status"] == "fail"}
+    assert failed["candles_future_dated"]["severity"] == "error"
+    assert failed["candles_non_session_dated"]["severity"] == "error"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pyarrow.parquet as pq
@@ -177,3 +177,54 @@ def test_options_bars_match_a_clean_single_run(data_dir, tmp_path):
         "WHERE session >= DATE '2026-11-08' ORDER BY 1, 2"
     )
     assert _rows(data_dir / "warehouse.duckdb", sql) == _rows(clean_dir / "warehouse.duckdb", sql)
+
+
+# -- incremental planning from the sessions actually missing --------------------------------------
+
+
+def _latest() -> date:
+    return calendar.latest_completed_session(datetime.now(UTC))
+
+
+def _plant_candle(db, symbol: str, day: date) -> None:
+    """A copy of the symbol's last candle, dated ``day`` (as a bad vendor file or hand edit would)."""
+    with duckdb.connect(str(db)) as conn:
+        conn.execute(
+            "INSERT INTO candles_daily SELECT symbol, ?::DATE, open, high, low, close, volume, "
+            "provider, ingested_at FROM candles_daily WHERE symbol = ? ORDER BY session DESC "
+            "LIMIT 1",
+            [day, symbol],
+        )
+
+
+def test_plain_ingest_refills_a_hole_despite_a_future_candle(cli, data_dir):
+    assert cli("ingest", "candles", "-s", "AAPL").exit_code == 0
+    db = data_dir / "warehouse.duckdb"
+    hole = calendar.session_on_or_before(_latest() - timedelta(days=120))
+    with duckdb.connect(str(db)) as conn:
+        conn.execute("DELETE FROM candles_daily WHERE symbol = 'AAPL' AND session = ?", [hole])
+    _plant_candle(db, "AAPL", _latest() + timedelta(days=190))  # e.g. 2027-06-01
+    _plant_candle(db, "AAPL", date(2026, 6, 6))  # a Saturday: not a session, not "data"
+
+    code, report = cli.json("ingest", "candles", "-s", "AAPL")
+    assert code == 0
+    (asset,) = report["assets"]
+    assert asset["status"] == "success", report
+    assert asset["min_event"] == str(hole) and asset["max_event"] == str(_latest())
+    stored = _rows(
+        db, f"SELECT count(*) FROM candles_daily WHERE symbol = 'AAPL' AND session = '{hole}'"
+    )
+    assert stored == [(1,)]
+
+
+def test_incremental_ingest_ignores_rows_after_end_and_on_non_sessions(cli, data_dir):
+    assert cli("ingest", "candles", "-s", "AAPL", "--end", "2026-11-13").exit_code == 0
+    db = data_dir / "warehouse.duckdb"
+    _plant_candle(db, "AAPL", date(2026, 11, 14))  # a Saturday
+    _plant_candle(db, "AAPL", END)  # a session, but after the next run's --end
+    code, report = cli.json("ingest", "candles", "-s", "AAPL", "--end", "2026-11-18")
+    assert code == 0
+    (asset,) = report["assets"]
+    assert asset["status"] == "success", report
+    assert asset["min_event"] == "2026-11-16" and asset["max_event"] == "2026-11-18"
+    assert asset["rows"] == 3

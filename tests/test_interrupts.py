@@ -30,6 +30,15 @@ OH = [sys.executable, "-m", "options_helper"]
 LONG_QUERY = "SELECT count(*) FROM range(20000000000) t(i) WHERE i % 7 = 3"
 
 
+@pytest.fixture(autouse=True)
+def _python_sigint_handler():
+    """Python's own Ctrl-C handler, whatever an earlier test in this process installed (DuckDB
+    interrupts a query when the handler raises; a handler that only records would not)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _sigint_in(seconds: float) -> threading.Timer:
     timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()

@@ -122,17 +122,43 @@ def health_view(r: HealthReport) -> Group:
 
 
 def gaps_view(r: GapsReport) -> Group | str:
-    if not r.gaps:
+    if not r.gaps and not r.orphans:
         return f"no gaps: {len(r.checked)} asset/symbol series complete through {r.as_of}"
-    t = Table(
-        "asset",
-        "symbol",
-        "from",
-        "to",
-        "sessions",
-        "backfill",
-        title=f"missing sessions through {r.as_of}",
-    )
-    for g in r.gaps:
-        t.add_row(g.asset_key, g.symbol, str(g.start), str(g.end), str(g.sessions), g.command)
-    return Group(t)
+    parts: list[Table] = []
+    if r.gaps:
+        t = Table(
+            "asset",
+            "symbol",
+            "from",
+            "to",
+            "sessions",
+            "backfill",
+            title=f"missing sessions through {r.as_of}",
+        )
+        for g in r.gaps:
+            t.add_row(g.asset_key, g.symbol, str(g.start), str(g.end), str(g.sessions), g.command)
+        parts.append(t)
+    if r.orphans:
+        t = Table(
+            "asset",
+            "symbol",
+            "from",
+            "to",
+            "sessions",
+            "why",
+            "remove with",
+            title="derived rows whose source snapshot is gone (restore the snapshot first to "
+            "recompute instead)",
+        )
+        for o in r.orphans:
+            t.add_row(
+                o.asset_key,
+                o.symbol,
+                str(o.start),
+                str(o.end),
+                str(o.sessions),
+                o.reason,
+                o.command,
+            )
+        parts.append(t)
+    return Group(*parts)

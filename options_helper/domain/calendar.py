@@ -39,6 +39,20 @@ def all_sessions() -> np.ndarray:
     return _sessions()
 
 
+@lru_cache(maxsize=1)
+def _weekday_closures() -> np.ndarray:
+    s = _sessions()
+    days = np.arange(np.datetime64(CALENDAR_START), np.datetime64(CALENDAR_END) + 1)
+    weekdays = days[np.is_busday(days)]
+    return weekdays[~np.isin(weekdays, s)]
+
+
+def weekday_closures() -> np.ndarray:
+    """Weekdays in the supported range that are not sessions (holidays, special closures),
+    sorted ``datetime64[D]``: with the weekends, every day that is not a session."""
+    return _weekday_closures()
+
+
 def _d64(d: date) -> np.datetime64:
     if isinstance(d, datetime):
         d = d.date()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -11,6 +12,7 @@ from options_helper.domain import calendar
 from options_helper.domain.derived import DERIVED_KEYS, derived_metrics
 from options_helper.domain.derived_chain import gex_by_strike
 from options_helper.errors import BadInputError, OptionsHelperError
+from options_helper.files.present import present_files
 from options_helper.jobs.context import JobContext, require_in_calendar
 from options_helper.jobs.frames import now_naive_utc
 from options_helper.jobs.postchecks import run_post_checks
@@ -18,7 +20,13 @@ from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.research_common import resolve_research_date
 from options_helper.jobs.writes import storage_failure
 from options_helper.warehouse.candles import read_candles
-from options_helper.warehouse.research import read_derived, replace_derived, replace_gex
+from options_helper.warehouse.research import (
+    delete_derived,
+    derived_sources,
+    read_derived,
+    replace_derived,
+    replace_gex,
+)
 from options_helper.warehouse.snapshots import read_snapshot, snapshot_paths
 
 JOB_NAME = "compute_derived"
@@ -26,6 +34,7 @@ ASSET = "derived_metrics"
 METRIC_COLUMNS = [k for k in DERIVED_KEYS if k != "data_date"]
 TABLE_COLUMNS = ["symbol", "session", *METRIC_COLUMNS, "provider", "simulated", "computed_at"]
 IV_HISTORY_SESSIONS = 252
+_MAX_LISTED = 20  # sessions listed in a result's extra (the ledger keeps extra_json small)
 
 
 def compute_derived(
@@ -84,25 +93,103 @@ def _window(
     return start, last
 
 
-def _derive_symbol(ctx: JobContext, symbol: str, start: date, end: date) -> AssetResult:
+@dataclass
+class _Plan:
+    """What one symbol's update reads, and which of its stored rows lost their snapshot."""
+
+    paths: dict[date, str]  # sessions of the window whose snapshot file is on disk
+    files_missing: list[date]  # sessions of the window indexed but missing on disk
+    orphans: list[date]  # derived sessions whose snapshot is gone: to remove
+    candles: pd.DataFrame
+    stored: pd.DataFrame  # derived rows through the window's end, orphans excluded
+
+
+def _plan(ctx: JobContext, symbol: str, start: date, end: date) -> _Plan:
     with ctx.warehouse.reader() as conn:
-        paths = {d: p for d, p in snapshot_paths(conn, symbol).items() if start <= d <= end}
+        indexed = snapshot_paths(conn, symbol)
+        sources = derived_sources(conn, [symbol])
         candles = read_candles(conn, symbol, end=end)
         stored = read_derived(conn, [symbol], end=end)
-    sessions = list(paths)
-    if not sessions:
+    present = present_files(
+        ctx.config.data_dir, [*indexed.values(), *(p for *_, p in sources if p)]
+    )
+    window = {d: p for d, p in indexed.items() if start <= d <= end}
+    # A derived row whose snapshot is gone (index row deleted, or file deleted by hand) would
+    # keep feeding `derived show` and the briefing, and the IV history new rows rank against.
+    orphans = [s for _, s, p in sources if p is None or p not in present]
+    if orphans:
+        stored = stored[~stored["session"].isin(orphans)]
+    return _Plan(
+        paths={d: p for d, p in window.items() if p in present},
+        files_missing=[d for d, p in window.items() if p not in present],
+        orphans=orphans,
+        candles=candles,
+        stored=stored,
+    )
+
+
+def _derive_symbol(ctx: JobContext, symbol: str, start: date, end: date) -> AssetResult:
+    plan = _plan(ctx, symbol, start, end)
+    result = _result(symbol, start, end, list(plan.paths), plan.files_missing)
+    rows, gex = _compute(ctx, symbol, plan) if plan.paths else ([], [])
+    result.rows = len(rows)
+    if not rows and not plan.orphans:
+        return result
+    try:
+        with ctx.warehouse.writer() as conn:
+            removed = delete_derived(conn, symbol, plan.orphans)
+            if rows:
+                replace_derived(conn, _derived_arrow(ctx, rows), TABLE_COLUMNS)
+            if gex:
+                replace_gex(conn, pa.Table.from_pandas(pd.concat(gex), preserve_index=False))
+    except OptionsHelperError as exc:
+        return storage_failure([result], exc)[0]
+    if plan.orphans:
+        result.extra |= {
+            "removed_rows": removed,
+            "removed_sessions": _listed(plan.orphans),
+            "note": f"removed {removed} derived row(s) whose source snapshot is gone "
+            f"({plan.orphans[0]} .. {plan.orphans[-1]})",
+        }
+    return result
+
+
+def _listed(sessions: list[date]) -> list[str]:
+    return [d.isoformat() for d in sessions[:_MAX_LISTED]]
+
+
+def _result(
+    symbol: str, start: date, end: date, sessions: list[date], files_missing: list[date]
+) -> AssetResult:
+    """The partition's result before any write: success over ``sessions``, or not_found."""
+    extra = {"missing_snapshot_files": _listed(files_missing)} if files_missing else {}
+    if sessions:
         return AssetResult(
-            ASSET,
-            symbol,
-            "failed",
-            error_type="not_found",
-            error_message=f"no snapshots of {symbol} between {start} and {end}; run "
-            f"`options-helper snapshot-options --symbol {symbol}` first",
+            ASSET, symbol, "success", min_event=sessions[0], max_event=sessions[-1], extra=extra
         )
-    iv_hist = _iv_history(stored, before=sessions[0])
+    if files_missing:
+        message = (
+            f"the snapshot file(s) of {symbol} for {', '.join(map(str, files_missing))} are "
+            f"missing from the data dir (index rows kept); run `options-helper snapshot-options "
+            f"--symbol {symbol} --as-of {files_missing[-1]}` to rewrite one"
+        )
+    else:
+        message = (
+            f"no snapshots of {symbol} between {start} and {end}; run "
+            f"`options-helper snapshot-options --symbol {symbol}` first"
+        )
+    return AssetResult(
+        ASSET, symbol, "failed", error_type="not_found", error_message=message, extra=extra
+    )
+
+
+def _compute(ctx: JobContext, symbol: str, plan: _Plan) -> tuple[list[dict], list[pd.DataFrame]]:
+    """Derived rows and GEX-by-strike frames of the planned sessions, oldest first."""
+    sessions = list(plan.paths)
+    iv_hist = _iv_history(plan.stored, before=sessions[0])
     rows, gex = [], []
     for session in sessions:
-        chain = read_snapshot(ctx.config.data_dir, paths[session])
+        chain = read_snapshot(ctx.config.data_dir, plan.paths[session])
         if chain is None or chain.empty:
             continue
         spot = float(chain["spot"].iloc[0])
@@ -110,7 +197,7 @@ def _derive_symbol(ctx: JobContext, symbol: str, start: date, end: date) -> Asse
             chain,
             spot=spot,
             data_date=session,
-            candles=candles,
+            candles=plan.candles,
             iv_history=iv_hist.tail(IV_HISTORY_SESSIONS - 1),
             rate=ctx.config.risk_free_rate,
         )
@@ -120,22 +207,7 @@ def _derive_symbol(ctx: JobContext, symbol: str, start: date, end: date) -> Asse
         g.insert(0, "session", session)
         g.insert(0, "symbol", symbol)
         gex.append(g)
-    result = AssetResult(
-        ASSET,
-        symbol,
-        "success",
-        rows=len(rows),
-        min_event=sessions[0],
-        max_event=sessions[-1],
-    )
-    try:
-        with ctx.warehouse.writer() as conn:
-            replace_derived(conn, _derived_arrow(ctx, rows), TABLE_COLUMNS)
-            if gex:
-                replace_gex(conn, pa.Table.from_pandas(pd.concat(gex), preserve_index=False))
-    except OptionsHelperError as exc:
-        return storage_failure([result], exc)[0]
-    return result
+    return rows, gex
 
 
 def _metric_values(metrics: dict) -> dict:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from options_helper.config import Config
 from options_helper.domain import calendar
 from options_helper.errors import BadInputError
-from options_helper.observability.gaps import GAP_ASSETS, GapsReport, find_gaps
+from options_helper.observability.gaps import GAPS_ASSET_KEYS, GapsReport, find_gaps
 from options_helper.observability.health import FAIL_ON, HealthReport, collect_health
 from options_helper.observability.reaper import reap_abandoned
 from options_helper.warehouse import Warehouse
@@ -43,12 +43,17 @@ def gaps_report(
     symbols: list[str] | None = None,
     lookback_sessions: int | None = None,
 ) -> GapsReport:
-    unknown = sorted(set(assets or []) - set(GAP_ASSETS))
+    unknown = sorted(set(assets or []) - set(GAPS_ASSET_KEYS))
     if unknown:
-        raise BadInputError(f"unknown asset(s) {unknown}", hint=f"use {', '.join(GAP_ASSETS)}")
+        raise BadInputError(f"unknown asset(s) {unknown}", hint=f"use {', '.join(GAPS_ASSET_KEYS)}")
     as_of = calendar.latest_completed_session(datetime.now(UTC))
     wh = Warehouse.for_config(config)
     require_schema(wh)
     return find_gaps(
-        wh, as_of=as_of, assets=assets, symbols=symbols, lookback_sessions=lookback_sessions
+        wh,
+        data_dir=config.data_dir,
+        as_of=as_of,
+        assets=assets,
+        symbols=symbols,
+        lookback_sessions=lookback_sessions,
     )

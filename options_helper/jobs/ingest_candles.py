@@ -24,7 +24,7 @@ from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.writes import storage_failure
 from options_helper.providers.base import CANDLE_COLUMNS
 from options_helper.providers.errors import BadPayloadError, ProviderError
-from options_helper.warehouse.candles import last_sessions, upsert_candles
+from options_helper.warehouse.candles import first_missing_sessions, upsert_candles
 
 JOB_NAME = "ingest_candles"
 ASSET = "candles_daily"
@@ -88,8 +88,10 @@ def ingest_candles(
     """Fetch and upsert daily candles for ``symbols``.
 
     Args:
-        start: first session to fetch; default is incremental (the session after the last
-            stored one) or, for a symbol with no rows, a backfill of ``backfill_years``.
+        start: first session to fetch; default is incremental (the first session missing
+            from the symbol's first stored one through ``end``, so a hole is refilled and a row
+            dated after ``end`` does not count) or, for a symbol with no candle on or before
+            ``end``, a backfill of ``backfill_years``.
         end: last session (default: latest completed session).
         batch_rows: rows buffered before one write transaction.
     """
@@ -99,8 +101,10 @@ def ingest_candles(
     if start is not None and start > end:
         raise BadInputError(f"--start {start} is after --end {end}")
     wh = ctx.ensure_warehouse()
-    with wh.reader() as conn:
-        stored = last_sessions(conn, symbols)
+    planned: dict[str, date | None] = {}
+    if start is None:
+        with wh.reader() as conn:
+            planned = first_missing_sessions(conn, symbols, end)
     report = JobReport(
         JOB_NAME,
         ctx.provider.name,
@@ -108,7 +112,7 @@ def ingest_candles(
         params={"symbols": symbols, "start": start, "end": end},
     )
     with ctx.run(report):
-        _ingest(ctx, report, symbols, stored, start, end, backfill_years, batch_rows)
+        _ingest(ctx, report, symbols, planned, start, end, backfill_years, batch_rows)
         run_post_checks(ctx, report, ASSET, report.partitions(ASSET, "success"), end)
     return report
 
@@ -117,7 +121,7 @@ def _ingest(
     ctx: JobContext,
     report: JobReport,
     symbols: list[str],
-    stored: dict[str, date],
+    planned: dict[str, date | None],
     start: date | None,
     end: date,
     backfill_years: int,
@@ -127,7 +131,7 @@ def _ingest(
     batch = _Batch()
     ctx.progress.start(len(symbols), "candles")
     for symbol in symbols:
-        sym_start = start or _default_start(stored.get(symbol), end, backfill_years)
+        sym_start = start or _default_start(symbol, planned, end, backfill_years)
         if sym_start > end:
             report.add(AssetResult(ASSET, symbol, "skipped", extra={"reason": "up to date"}))
             ctx.progress.advance(1, symbol)
@@ -212,9 +216,14 @@ def _convert(
     return tables, results
 
 
-def _default_start(last_stored: date | None, end: date, backfill_years: int) -> date:
-    if last_stored is not None:
-        return calendar.next_session(last_stored)
+def _default_start(
+    symbol: str, planned: dict[str, date | None], end: date, backfill_years: int
+) -> date:
+    """The first missing session, the session after ``end`` when none is (nothing to fetch),
+    or the backfill start for a symbol without candles through ``end``."""
+    if symbol in planned:
+        first_missing = planned[symbol]
+        return first_missing if first_missing is not None else calendar.next_session(end)
     try:
         back = end.replace(year=end.year - backfill_years)
     except ValueError:  # 29 February

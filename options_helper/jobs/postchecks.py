@@ -36,6 +36,7 @@ def run_post_checks(
                 asset_key,
                 partitions,
                 as_of=as_of,
+                latest_session=ctx.latest_session(),
                 run_id=report.run_id,
                 persist=False,
             )

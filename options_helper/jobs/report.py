@@ -91,6 +91,9 @@ class JobReport:
             )
         for a in self.failed:
             lines.append(f"  ✗ {a.asset_key} {a.partition_key}: {a.error_type}: {a.error_message}")
+        for a in self.assets:
+            if a.extra.get("note"):  # something a job did beside its rows, e.g. a clean-up
+                lines.append(f"  - {a.asset_key} {a.partition_key}: {a.extra['note']}")
         if self.checks:
             failing = [c for c in self.checks if c.failed]
             lines.append(f"  checks: {len(self.checks) - len(failing)} ok, {len(failing)} failing")

@@ -40,6 +40,7 @@ def run_checks_job(
         ctx.provider.simulated,
         params={"assets": assets or known, "symbols": symbols, "as_of": as_of},
     )
+    latest = ctx.latest_session()
     with ctx.run(report):
         for asset in assets or known:
             partitions = check_partitions(wh, asset, symbols, as_of)
@@ -51,6 +52,7 @@ def run_checks_job(
                         asset,
                         partitions,
                         as_of=as_of,
+                        latest_session=latest,
                         run_id=report.run_id,
                     )
                 )

@@ -1,24 +1,37 @@
-"""``db gaps``: expected XNYS sessions missing from the data, as ranges with backfill commands."""
+"""``db gaps``: expected XNYS sessions missing from the data, as ranges with backfill commands,
+and derived rows whose source snapshot is gone.
+
+A snapshot session counts as stored only when its index row exists *and* its file is on disk:
+a Parquet file deleted by hand keeps its index row, and is a gap all the same.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from options_helper.domain import calendar
+from options_helper.files.present import present_files
 from options_helper.warehouse import Warehouse
 from options_helper.warehouse.ledger import query_rows
 from options_helper.warehouse.migrate import require_schema
+from options_helper.warehouse.research import derived_sources
 
-# asset -> (sql returning (symbol, session) of stored data, how to backfill a range)
+# asset -> sql returning (symbol, session) of stored data; snapshots add the file's path.
 GAP_ASSETS = {
     "candles_daily": "SELECT symbol, session FROM candles_daily GROUP BY ALL",
     "options_bars": "SELECT underlying, session FROM options_bars GROUP BY ALL",
-    "options_snapshot_file": "SELECT symbol, data_date FROM options_snapshots",
+    "options_snapshot_file": "SELECT symbol, data_date, path FROM options_snapshots",
 }
+# Assets whose rows can outlive what they were computed from (listed as orphans, not gaps).
+ORPHAN_ASSETS = ("derived_metrics",)
+GAPS_ASSET_KEYS = (*GAP_ASSETS, *ORPHAN_ASSETS)
+INDEX_ROW_GONE = "snapshot index row gone"
+FILE_MISSING = "snapshot file missing"
 
 
 def backfill_command(asset: str, symbol: str, start: date, end: date) -> str:
@@ -47,19 +60,34 @@ class GapRange:
 
 
 @dataclass
+class OrphanRange:
+    """Derived rows of one symbol whose source snapshot is gone, for one reason."""
+
+    asset_key: str
+    symbol: str
+    start: date
+    end: date
+    sessions: int
+    reason: str
+    command: str
+
+
+@dataclass
 class GapsReport:
     as_of: date
     gaps: list[GapRange] = field(default_factory=list)
     checked: list[dict[str, Any]] = field(default_factory=list)
+    orphans: list[OrphanRange] = field(default_factory=list)
 
     @property
     def status(self) -> str:
-        return "success" if not self.gaps else "gaps"
+        return "success" if not self.gaps and not self.orphans else "gaps"
 
     def asdict(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of,
             "gaps": [asdict(g) for g in self.gaps],
+            "orphans": [asdict(o) for o in self.orphans],
             "checked": self.checked,
         }
 
@@ -87,40 +115,102 @@ def missing_ranges(stored: list[date], first: date, last: date) -> list[tuple[da
 def find_gaps(
     warehouse: Warehouse,
     *,
+    data_dir: Path,
     as_of: date,
     assets: list[str] | None = None,
     symbols: list[str] | None = None,
     lookback_sessions: int | None = None,
 ) -> GapsReport:
     """Missing sessions per asset and symbol, from each symbol's first stored session (or the
-    last ``lookback_sessions``) through ``as_of``."""
+    last ``lookback_sessions``) through ``as_of``; and derived rows whose snapshot is gone.
+
+    Args:
+        data_dir: the data root snapshot paths are relative to (missing files are gaps).
+    """
     require_schema(warehouse)
     report = GapsReport(as_of)
     floor = calendar.sessions_ending(as_of, lookback_sessions)[0] if lookback_sessions else None
+    wanted = assets or list(GAPS_ASSET_KEYS)
     with warehouse.reader() as conn:
-        data = {a: query_rows(conn, GAP_ASSETS[a]) for a in assets or GAP_ASSETS}
+        data = {a: query_rows(conn, GAP_ASSETS[a]) for a in wanted if a in GAP_ASSETS}
+        sources = derived_sources(conn, symbols) if "derived_metrics" in wanted else []
     for asset, rows in data.items():
-        by_symbol: dict[str, list[date]] = {}
-        for sym, d in rows:
-            by_symbol.setdefault(sym, []).append(d)
-        for sym in sorted(by_symbol):
-            if symbols and sym not in symbols:
-                continue
-            stored = by_symbol[sym]
-            first = max(min(stored), floor) if floor else min(stored)
-            if first > as_of:
-                continue
-            ranges = missing_ranges(stored, first, as_of)
-            report.checked.append(
-                {
-                    "asset_key": asset,
-                    "symbol": sym,
-                    "first": first,
-                    "missing": sum(r[2] for r in ranges),
-                }
-            )
-            for start, end, n in ranges:
-                report.gaps.append(
-                    GapRange(asset, sym, start, end, n, backfill_command(asset, sym, start, end))
-                )
+        if symbols:  # before listing snapshot folders: only the symbols asked about
+            rows = [r for r in rows if r[0] in symbols]
+        _asset_gaps(report, asset, _by_symbol(asset, rows, data_dir), floor)
+    report.orphans = _orphans(sources, data_dir, floor)
     return report
+
+
+def _by_symbol(
+    asset: str, rows: list[tuple], data_dir: Path
+) -> dict[str, tuple[list[date], list[date]]]:
+    """symbol -> (every stored date, the dates whose data is really there).
+
+    They differ only for snapshots: an index row whose file is missing is not data."""
+    present = None
+    if asset == "options_snapshot_file":
+        present = present_files(data_dir, [r[2] for r in rows])
+    out: dict[str, tuple[list[date], list[date]]] = {}
+    for sym, d, *path in rows:
+        indexed, have = out.setdefault(sym, ([], []))
+        indexed.append(d)
+        if present is None or path[0] in present:
+            have.append(d)
+    return out
+
+
+def _asset_gaps(
+    report: GapsReport,
+    asset: str,
+    by_symbol: dict[str, tuple[list[date], list[date]]],
+    floor: date | None,
+) -> None:
+    as_of = report.as_of
+    for sym in sorted(by_symbol):
+        indexed, have = by_symbol[sym]
+        first = max(min(indexed), floor) if floor else min(indexed)
+        if first > as_of:
+            continue
+        ranges = missing_ranges(have, first, as_of)
+        checked = {
+            "asset_key": asset,
+            "symbol": sym,
+            "first": first,
+            "missing": sum(r[2] for r in ranges),
+        }
+        if asset == "options_snapshot_file":
+            checked["files_missing"] = sum(1 for d in set(indexed) - set(have) if first <= d)
+        report.checked.append(checked)
+        for start, end, n in ranges:
+            report.gaps.append(
+                GapRange(asset, sym, start, end, n, backfill_command(asset, sym, start, end))
+            )
+
+
+def _orphans(
+    sources: list[tuple[str, date, str | None]], data_dir: Path, floor: date | None
+) -> list[OrphanRange]:
+    """Derived rows whose snapshot index row is gone or whose file is missing, one entry per
+    symbol and reason, with the command that removes them (`derived update`)."""
+    present = present_files(data_dir, [p for _, _, p in sources if p is not None])
+    found: dict[tuple[str, str], list[date]] = {}
+    for sym, session, path in sources:
+        if floor and session < floor:
+            continue
+        if path is None:
+            found.setdefault((sym, INDEX_ROW_GONE), []).append(session)
+        elif path not in present:
+            found.setdefault((sym, FILE_MISSING), []).append(session)
+    return [
+        OrphanRange(
+            "derived_metrics",
+            sym,
+            min(days),
+            max(days),
+            len(days),
+            reason,
+            f"options-helper derived update --symbol {sym}",
+        )
+        for (sym, reason), days in sorted(found.items())
+    ]

@@ -152,7 +152,14 @@ def _check(asset_key: str) -> dg.AssetChecksDefinition:
         wh = ctx.ensure_warehouse()
         symbols = select_symbols(ctx.config)
         partitions = check_partitions(wh, asset_key, symbols, session)
-        results = run_checks(wh, ctx.config.data_dir, asset_key, partitions, as_of=session)
+        results = run_checks(
+            wh,
+            ctx.config.data_dir,
+            asset_key,
+            partitions,
+            as_of=session,
+            latest_session=ctx.latest_session(),
+        )
         errors = [r for r in results if r.failed and r.severity == "error"]
         warns = [r for r in results if r.failed and r.severity == "warn"]
         return dg.AssetCheckResult(

@@ -125,7 +125,9 @@ def q_checks(cfg: Config, window_days: int) -> pd.DataFrame:
 
 def q_gaps(cfg: Config, lookback_sessions: int) -> GapsReport:
     as_of = calendar.latest_completed_session(datetime.now(UTC))
-    return find_gaps(_wh(cfg), as_of=as_of, lookback_sessions=lookback_sessions)
+    return find_gaps(
+        _wh(cfg), data_dir=cfg.data_dir, as_of=as_of, lookback_sessions=lookback_sessions
+    )
 
 
 def q_candles(cfg: Config, symbol: str) -> pd.DataFrame:

@@ -71,3 +71,37 @@ def flow_counts(
     ).fetchall()
     found = dict(rows)
     return {s: int(found.get(s, 0)) for s in symbols}
+
+
+def derived_sources(
+    conn: duckdb.DuckDBPyConnection, symbols: list[str] | None = None
+) -> list[tuple[str, date, str | None]]:
+    """Every stored derived (symbol, session) with the indexed path of the snapshot it was
+    computed from: None when that snapshot's index row is gone. Ordered by symbol, session."""
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_name = 'derived_metrics'"
+    ).fetchone()[0]
+    if not exists:  # a warehouse with the research migration still pending
+        return []
+    return conn.execute(
+        """
+        SELECT d.symbol, d.session, s.path
+        FROM (SELECT DISTINCT symbol, session FROM derived_metrics
+              WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], symbol)) d
+        LEFT JOIN options_snapshots s ON s.symbol = d.symbol AND s.data_date = d.session
+        ORDER BY d.symbol, d.session
+        """,
+        [symbols, symbols],
+    ).fetchall()
+
+
+def delete_derived(conn: duckdb.DuckDBPyConnection, symbol: str, sessions: list[date]) -> int:
+    """Remove the derived rows of ``symbol`` on ``sessions`` (metrics and GEX by strike);
+    returns the derived_metrics rows removed."""
+    if not sessions:
+        return 0
+    params = [symbol, sessions]
+    where = "WHERE symbol = ? AND list_contains(?::DATE[], session)"
+    conn.execute(f"DELETE FROM derived_gex_by_strike {where}", params)
+    return int(conn.execute(f"DELETE FROM derived_metrics {where}", params).fetchone()[0])

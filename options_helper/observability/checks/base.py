@@ -30,12 +30,21 @@ class CheckInput:
         partition_key: the partition checked: a symbol, or ``SYMBOL|YYYY-MM-DD`` for snapshots.
         as_of: the data date the caller considers current (latest completed session unless
             the caller says otherwise); staleness and gaps are measured against it.
+        latest_session: the latest completed session; rows dated after it are in the future.
+            None: ``as_of``. Separate from ``as_of`` so that checking an older session (a
+            backfill, a Dagster partition) does not flag the real rows stored after it.
     """
 
     conn: Any
     data_dir: Path
     partition_key: str
     as_of: date
+    latest_session: date | None = None
+
+    @property
+    def future_after(self) -> date:
+        """Rows dated after this day are in the future."""
+        return max(self.latest_session or self.as_of, self.as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,12 @@ class BatchInput:
     partition_keys: tuple[str, ...]
     as_of: date
     memo: dict[str, Any] = field(default_factory=dict)
+    latest_session: date | None = None
+
+    @property
+    def future_after(self) -> date:
+        """Rows dated after this day are in the future (see :class:`CheckInput`)."""
+        return max(self.latest_session or self.as_of, self.as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +111,9 @@ def one_partition(batch_fn: BatchFn) -> CheckFn:
 
     def check(inp: CheckInput) -> Outcome:
         key = inp.partition_key
-        got = batch_fn(BatchInput(inp.conn, inp.data_dir, (key,), inp.as_of))[key]
+        got = batch_fn(
+            BatchInput(inp.conn, inp.data_dir, (key,), inp.as_of, latest_session=inp.latest_session)
+        )[key]
         if isinstance(got, Exception):
             raise got
         return got

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from options_helper.domain import calendar
+from options_helper.observability.checks import session_dates
 from options_helper.observability.checks.base import (
     BatchInput,
     CheckResult,
@@ -139,13 +140,24 @@ def missing_sessions_batch(batch: BatchInput) -> dict[str, Outcome]:
 
 
 def stale_batch(batch: BatchInput) -> dict[str, Outcome | Exception]:
-    """The last stored session is the last session on or before as_of."""
-    found = _per_symbol(batch, f"SELECT _key, max(c.session) FROM {_CANDLES} GROUP BY _key")
+    """The last stored session is the last session on or before as_of.
+
+    Candles dated in the future (``candles_future_dated``) do not count: one would otherwise make
+    a symbol look current however far behind its real candles are.
+    """
+    # The date checks' scan of the batch (shared through the memo) holds the last such date.
+    found = session_dates.dates_profile(batch, ASSET, "session", "symbol")
 
     def judge(symbol: str) -> Outcome:
         if symbol not in found:
             return _no_rows(symbol)
-        (last,) = found[symbol]
+        last = found[symbol].last_current
+        if last is None:
+            return Outcome(
+                "skip",
+                f"every candle of {symbol} is dated after {batch.future_after}",
+                {"last_session": None},
+            )
         behind = calendar.sessions_distance(last, batch.as_of)
         metrics = {"last_session": last, "as_of": batch.as_of, "sessions_behind": behind}
         if behind:

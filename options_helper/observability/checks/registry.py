@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from options_helper.errors import BadInputError
-from options_helper.observability.checks import candles, options_bars, snapshots
+from options_helper.observability.checks import candles, options_bars, session_dates, snapshots
 from options_helper.observability.checks.base import Check
 from options_helper.observability.checks.generic import duplicate_keys_batch, null_keys_batch
 
@@ -44,6 +44,15 @@ PARTITION_SOURCES: dict[str, tuple[str, str]] = {
 
 _C, _B, _S = "candles_daily", "options_bars", "options_snapshot_file"
 
+_CANDLE_FUTURE, _CANDLE_NON_SESSION = session_dates.table_dates_batches(
+    "candles_daily", "session", "symbol", "candles"
+)
+_BAR_FUTURE, _BAR_NON_SESSION = session_dates.table_dates_batches(
+    "options_bars", "session", "underlying", "option bars"
+)
+_FUTURE = "after the latest completed XNYS session (the clock's, not as_of)"
+_NON_SESSION = "a weekend, an exchange holiday or a day outside the calendar's range"
+
 CHECKS: tuple[Check, ...] = (
     Check.batched(
         "candles_ohlc_consistent",
@@ -59,6 +68,20 @@ CHECKS: tuple[Check, ...] = (
         "error",
         "No (symbol, session) is stored more than once.",
         candles.duplicate_sessions_batch,
+    ),
+    Check.batched(
+        "candles_future_dated",
+        _C,
+        "error",
+        f"No candle is dated {_FUTURE}.",
+        _CANDLE_FUTURE,
+    ),
+    Check.batched(
+        "candles_non_session_dated",
+        _C,
+        "error",
+        f"No candle is dated on {_NON_SESSION}.",
+        _CANDLE_NON_SESSION,
     ),
     Check.batched(
         "candles_missing_sessions",
@@ -105,6 +128,20 @@ CHECKS: tuple[Check, ...] = (
         options_bars.after_expiry_batch,
     ),
     Check.batched(
+        "options_bars_future_dated",
+        _B,
+        "error",
+        f"No bar is dated {_FUTURE}.",
+        _BAR_FUTURE,
+    ),
+    Check.batched(
+        "options_bars_non_session_dated",
+        _B,
+        "error",
+        f"No bar is dated on {_NON_SESSION}.",
+        _BAR_NON_SESSION,
+    ),
+    Check.batched(
         "snapshot_contract_symbols_consistent",
         _S,
         "error",
@@ -140,6 +177,20 @@ CHECKS: tuple[Check, ...] = (
         "Every standard monthly expiry (third Friday, the session before when a holiday) in the "
         f"{snapshots.EXPIRY_HORIZON_DAYS} calendar days after the data date is in the chain.",
         snapshots.expected_expiries_batch,
+    ),
+    Check.batched(
+        "snapshot_future_dated",
+        _S,
+        "error",
+        f"The snapshot's data date is not {_FUTURE}.",
+        session_dates.snapshot_future_batch,
+    ),
+    Check.batched(
+        "snapshot_non_session_dated",
+        _S,
+        "error",
+        f"The snapshot's data date is not {_NON_SESSION}.",
+        session_dates.snapshot_non_session_batch,
     ),
     Check.batched(
         "options_flow_null_keys",

@@ -110,6 +110,7 @@ def run_checks(
     run_id: str | None = None,
     checks: Sequence[Check] | None = None,
     persist: bool = True,
+    latest_session: date | None = None,
 ) -> list[CheckResult]:
     """Run every check of ``asset_key`` on each partition and persist the results
     (``persist=False``: the caller persists them, e.g. together with other results).
@@ -122,6 +123,8 @@ def run_checks(
         as_of: the data date staleness and gaps are measured against.
         run_id: the job run the results belong to (None for ad-hoc runs).
         checks: run these instead of the asset's registered checks (e.g. one Dagster check).
+        latest_session: the latest completed session: rows dated after it are in the future
+            (default ``as_of``; pass it whenever ``as_of`` may be an older session).
 
     Returns:
         One result per (partition, check), in partition then registry order.
@@ -133,13 +136,16 @@ def run_checks(
         return []
     per_check: list[list[CheckResult]] = []
     with warehouse.reader() as conn:
-        batch = BatchInput(conn, Path(data_dir), tuple(keys), as_of)
+        batch = BatchInput(conn, Path(data_dir), tuple(keys), as_of, latest_session=latest_session)
         for check in selected:
             if check.batch_fn is not None:
                 per_check.append(_run_batch(check, check.batch_fn, batch))
                 continue
             per_check.append(
-                [run_one(check, CheckInput(conn, batch.data_dir, key, as_of)) for key in keys]
+                [
+                    run_one(check, CheckInput(conn, batch.data_dir, key, as_of, latest_session))
+                    for key in keys
+                ]
             )
     # Partition then registry order, as callers and the ledger have always seen them.
     results = [r for by_partition in zip(*per_check, strict=True) for r in by_partition]

@@ -1,5 +1,6 @@
 """Gaps & Backfill: expected XNYS sessions missing per asset and symbol, with the command that
-backfills each range (the portal never runs it: it is read-only)."""
+backfills each range, and derived rows whose snapshot is gone (the portal never runs a command:
+it is read-only)."""
 
 from __future__ import annotations
 
@@ -24,17 +25,26 @@ def render() -> None:
         if not usable(gaps, "gap report"):
             return
         report = gaps.value
-        if not report.gaps:
+        if not report.gaps and not report.orphans:
             st.success(
                 f"No gaps in the last {lookback} sessions up to {report.as_of}.",
                 icon=":material/check_circle:",
             )
-        else:
+        if report.gaps:
             df = pd.DataFrame([asdict(g) for g in report.gaps])
             st.metric("Missing sessions", int(df["sessions"].sum()), border=True)
             frame(df.drop(columns=["command"]))
             st.subheader("Backfill commands")
             st.code("\n".join(dict.fromkeys(df["command"])), language="bash")
+        if report.orphans:
+            st.subheader("Derived rows whose source snapshot is gone")
+            st.caption(
+                "The next `derived update` of the symbol removes them; restore the snapshot "
+                "first (its backfill command above) to recompute them instead."
+            )
+            orphans = pd.DataFrame([asdict(o) for o in report.orphans])
+            frame(orphans.drop(columns=["command"]))
+            st.code("\n".join(dict.fromkeys(orphans["command"])), language="bash")
         if report.checked:
             with st.expander(f"{len(report.checked)} asset/symbol pairs checked"):
                 frame(pd.DataFrame(report.checked))
