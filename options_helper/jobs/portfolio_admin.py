@@ -71,6 +71,8 @@ def load_watchlists(path: Path) -> Watchlists:
 
 
 def add_to_watchlist(path: Path, name: str, symbols: list[str]) -> Watchlists:
+    if not name.strip():
+        raise BadInputError("a watchlist needs a name", hint="e.g. `watchlist add tech AAPL`")
     wl = load_model(path, Watchlists)
     lists = dict(wl.lists)
     lists[name] = sorted({*lists.get(name, []), *(normalize_symbol(s) for s in symbols)})
