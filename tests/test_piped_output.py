@@ -81,3 +81,17 @@ def test_a_slow_phase_prints_a_line_every_few_seconds():
         "demo sessions 4/1000 (0%) day",
         "demo sessions 6/1000 (1%) day",
     ]
+
+
+def test_piped_tables_are_whole_not_cut_at_80_columns(tmp_path):
+    data_dir = tmp_path / ("a-data-folder-with-a-name-long-enough-to-overflow-eighty-columns" * 2)
+    done = _piped(data_dir, "config", "show")
+    assert done.returncode == 0, done.stderr
+    assert f"{data_dir / 'warehouse.duckdb'} " in done.stdout
+    assert "OPTIONS_HELPER_RISK_FREE_RATE" in done.stdout and "…" not in done.stdout
+    widths = {len(line) for line in done.stdout.splitlines()[1:]}
+    assert len(widths) == 1 and widths.pop() > 200  # one table, as wide as its cells
+
+    done = _piped(data_dir, "checks", "list")
+    assert "…" not in done.stdout
+    assert "volume ≥ 0 and finite prices." in done.stdout  # a description on one line
