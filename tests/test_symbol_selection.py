@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import typer
 
-from options_helper.cli.main import app
 from options_helper.jobs.symbols import select_symbols
-
-
-def _commands(group, path: tuple[str, ...] = ()):
-    # Typer parses with its own vendored click: groups are recognised by their commands.
-    if hasattr(group, "commands"):
-        for name, sub in group.commands.items():
-            yield from _commands(sub, (*path, name))
-    else:
-        yield path, group
+from tests.cli_tree import leaf_commands
 
 
 def _taking(option: str) -> list[tuple[str, ...]]:
-    root = typer.main.get_command(app)
     return [
         path
-        for path, cmd in _commands(root)
+        for path, cmd in leaf_commands()
         if any(option in p.opts for p in cmd.params) and path != ("portfolio", "add")
     ]
 
