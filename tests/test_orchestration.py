@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date, datetime
@@ -113,6 +114,54 @@ def test_the_documented_module_loads_from_the_repo_root():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "All code locations passed validation" in done.stdout + done.stderr
+
+
+def _with_start(value: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**os.environ, orch.START_ENV: value},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def _one_line_about_the_start(done: subprocess.CompletedProcess) -> None:
+    out = done.stdout + done.stderr
+    assert "Traceback" not in out and "Stack Trace" not in out, out
+    errors = [line for line in out.splitlines() if orch.START_ENV in line]
+    assert errors == [
+        f"error: {orch.START_ENV}='bogus' is not a date — use YYYY-MM-DD (default 2025-01-02) "
+        "or unset it"
+    ], out
+
+
+def test_a_bogus_start_date_is_one_line_not_a_traceback_at_import():
+    done = _with_start("bogus", "-c", "import apps.dagster.defs")
+    assert done.returncode == 2
+    _one_line_about_the_start(done)
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_a_bogus_start_date_fails_dagster_validation_in_one_line():
+    done = _with_start(
+        "bogus", "-m", "dagster", "definitions", "validate", "-m", "apps.dagster.defs"
+    )
+    assert done.returncode == 2
+    _one_line_about_the_start(done)
+
+
+def test_the_start_date_sets_the_first_partition(monkeypatch):
+    monkeypatch.setenv(orch.START_ENV, " 2026-11-25 ")
+    assert orch.session_keys(datetime(2026, 11, 30, 23)) == [
+        "2026-11-25",
+        "2026-11-27",
+        "2026-11-30",
+    ]
+    monkeypatch.setenv(orch.START_ENV, "")
+    assert orch.session_keys(datetime(2025, 1, 6, 23)) == ["2025-01-02", "2025-01-03", "2025-01-06"]
 
 
 @pytest.mark.slow

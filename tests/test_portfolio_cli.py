@@ -70,6 +70,14 @@ def test_short_stock_and_covered_call_are_valid(cli):
         ),
         ('{"positions": [{"id": "x", "symbol": "AAPL", "legs": []}]}', "positions[0].legs"),
         ('{"cash": "lots"}', "cash"),
+        ('{"cash": NaN}', "cash: not a finite number (NaN)"),
+        ('{"cash": 1e400}', "cash: not a finite number (Infinity"),
+        ('{"cash": -Infinity}', "cash: not a finite number (Infinity"),
+        (
+            '{"positions": [{"id": "x", "symbol": "AAPL", "legs": [{"kind": "stock", '
+            '"quantity": 1, "entry_price": NaN}]}]}',
+            "positions[0].legs[0].entry_price: not a finite number",
+        ),
     ],
 )
 def test_bad_portfolio_file_gives_one_line_exit_2_and_is_untouched(cli, data_dir, content, needle):
@@ -143,3 +151,20 @@ def test_watchlists_add_remove_list(cli, data_dir):
     assert doc["lists"] == {}
     r = cli("watchlist", "add", "x", "not a symbol!")
     assert r.exit_code == 2 and "invalid symbol" in r.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+def test_non_finite_cash_or_price_from_flags_is_one_line_and_writes_nothing(cli, data_dir, value):
+    path = data_dir / "portfolio.json"
+    r = cli("portfolio", "init", "--cash", value)
+    assert r.exit_code == 2, r.output
+    assert "cash: Input should be a finite number" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+    assert not path.exists()
+    assert cli("portfolio", "init", "--cash", "10").exit_code == 0
+    before = path.read_bytes()
+    r = cli("portfolio", "add", "--symbol", "AAPL", "--leg", f"stock:10:{value}")
+    assert r.exit_code == 2 and "entry_price: Input should be a finite number" in r.stderr
+    r = cli("portfolio", "add", "-s", "AAPL", "--type", "stock", "--qty", "1", "--price", value)
+    assert r.exit_code == 2 and "entry_price: Input should be a finite number" in r.stderr
+    assert path.read_bytes() == before

@@ -37,7 +37,10 @@ def run(
     ] = None,
     symbol: SymbolOpt = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Session to measure against (default latest).")
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DATE", help="Session to measure against (default latest)."
+        ),
     ] = None,
 ) -> None:
     """Run checks now and persist the results. Exit 1 if an error-severity check fails."""

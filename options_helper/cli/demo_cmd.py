@@ -17,7 +17,7 @@ def demo(
     ctx: typer.Context,
     sessions: Annotated[int, typer.Option(help="Number of sessions to simulate.")] = 30,
     end: Annotated[
-        str | None, typer.Option(help="Last session (default: latest completed).")
+        str | None, typer.Option(metavar="DATE", help="Last session (default: latest completed).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the simulated market.")] = None,
 ) -> None:

@@ -19,10 +19,13 @@ app = typer.Typer(no_args_is_help=True)
 
 SymbolOpt = Annotated[
     list[str] | None,
-    typer.Option("--symbol", "-s", help="Symbol (repeatable, or comma-separated)."),
+    typer.Option(
+        "--symbol", "-s", metavar="SYMBOL", help="Symbol (repeatable, or comma-separated)."
+    ),
 ]
 WatchlistOpt = Annotated[
-    str | None, typer.Option("--watchlist", "-w", help="Use the symbols of this watchlist.")
+    str | None,
+    typer.Option("--watchlist", "-w", metavar="NAME", help="Use the symbols of this watchlist."),
 ]
 
 
@@ -34,11 +37,12 @@ def candles(
     start: Annotated[
         str | None,
         typer.Option(
-            help="First session (YYYY-MM-DD); default incremental, first run backfills 2 years."
+            metavar="DATE",
+            help="First session (YYYY-MM-DD); default incremental, first run backfills 2 years.",
         ),
     ] = None,
     end: Annotated[
-        str | None, typer.Option(help="Last session (default: latest completed).")
+        str | None, typer.Option(metavar="DATE", help="Last session (default: latest completed).")
     ] = None,
 ) -> None:
     """Ingest daily OHLCV candles (idempotent upsert)."""
@@ -60,7 +64,7 @@ def options_bars(
     symbol: SymbolOpt = None,
     watchlist: WatchlistOpt = None,
     end: Annotated[
-        str | None, typer.Option(help="Last session (default: latest completed).")
+        str | None, typer.Option(metavar="DATE", help="Last session (default: latest completed).")
     ] = None,
     lookback_days: Annotated[int, typer.Option(help="Calendar days of bar history wanted.")] = 45,
     expired_within_days: Annotated[
@@ -90,12 +94,19 @@ def snapshot_options_cmd(
     watchlist: WatchlistOpt = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Data date (default: latest completed session)."),
+        typer.Option(
+            "--as-of", metavar="DATE", help="Data date (default: latest completed session)."
+        ),
     ] = None,
     start: Annotated[
-        str | None, typer.Option(help="Backfill every session from this date (history providers).")
+        str | None,
+        typer.Option(
+            metavar="DATE", help="Backfill every session from this date (history providers)."
+        ),
     ] = None,
-    end: Annotated[str | None, typer.Option(help="Last session of a --start backfill.")] = None,
+    end: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Last session of a --start backfill.")
+    ] = None,
 ) -> None:
     """Snapshot full option chains (all expiries) to Parquet, with local IV and Greeks."""
     st = state(ctx)

@@ -90,12 +90,16 @@ def init(
 @app.command("add")
 def add(
     ctx: typer.Context,
-    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Underlying symbol.")],
+    symbol: Annotated[
+        str, typer.Option("--symbol", "-s", metavar="SYMBOL", help="Underlying symbol.")
+    ],
     kind: Annotated[
         str | None, typer.Option("--type", help="call | put | stock (single leg).")
     ] = None,
     strike: Annotated[float | None, typer.Option(help="Strike (options).")] = None,
-    expiry: Annotated[str | None, typer.Option(help="Expiry YYYY-MM-DD (options).")] = None,
+    expiry: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Expiry YYYY-MM-DD (options).")
+    ] = None,
     qty: Annotated[
         int | None, typer.Option(help="Signed quantity: contracts or shares; <0 = short.")
     ] = None,
@@ -158,7 +162,8 @@ def list_(ctx: typer.Context) -> None:
 def analyze(
     ctx: typer.Context,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Valuation date (default: latest snapshot).")
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Valuation date (default: latest snapshot)."),
     ] = None,
     spot_shock_pct: Annotated[
         list[str] | None,

@@ -24,7 +24,8 @@ from options_helper.jsonutil import to_jsonable
 derived_app = typer.Typer(no_args_is_help=True)
 
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", help="Session (default: latest stored snapshot).")
+    str | None,
+    typer.Option("--as-of", metavar="DATE", help="Session (default: latest stored snapshot)."),
 ]
 
 
@@ -65,8 +66,12 @@ def update(
     symbol: SymbolOpt = None,
     watchlist: WatchlistOpt = None,
     as_of: AsOfOpt = None,
-    start: Annotated[str | None, typer.Option(help="Backfill from this session.")] = None,
-    end: Annotated[str | None, typer.Option(help="Backfill through this session.")] = None,
+    start: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Backfill from this session.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Backfill through this session.")
+    ] = None,
     all_history: Annotated[
         bool, typer.Option("--all", help="Every stored snapshot session, in one run.")
     ] = False,

@@ -23,7 +23,8 @@ def daily(
     symbol: SymbolOpt = None,
     watchlist: WatchlistOpt = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Session (default: latest completed).")
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Session (default: latest completed)."),
     ] = None,
 ) -> None:
     """Candles → option bars → snapshots → checks for one session, as child runs of one run."""

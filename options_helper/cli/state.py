@@ -11,8 +11,14 @@ from rich.console import Console
 from options_helper.config import Config, load_config
 from options_helper.jobs.context import JobContext
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def make_console(**kwargs: Any) -> Console:
+    """A console as the CLI configures them (no auto-highlighting, long lines not wrapped)."""
+    return Console(highlight=False, soft_wrap=True, **kwargs)
+
+
+stdout = make_console()
+stderr = make_console(stderr=True)
 
 
 @dataclass

@@ -35,7 +35,7 @@ def add(
 ) -> None:
     """Add symbols to a watchlist (created if absent)."""
     st = state(ctx)
-    wl = add_to_watchlist(st.config().watchlists_path, name, parse_symbols(symbols))
+    wl = add_to_watchlist(st.config().watchlists_path, name, parse_symbols(symbols, "SYMBOLS"))
     emit(st, wl, human=_table(wl))
 
 
@@ -49,7 +49,9 @@ def remove(
 ) -> None:
     """Remove symbols from a watchlist, or the whole watchlist."""
     st = state(ctx)
-    wl = remove_from_watchlist(st.config().watchlists_path, name, parse_symbols(symbols or []))
+    wl = remove_from_watchlist(
+        st.config().watchlists_path, name, parse_symbols(symbols or [], "SYMBOLS")
+    )
     emit(st, wl, human=_table(wl))
 
 

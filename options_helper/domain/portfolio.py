@@ -27,7 +27,9 @@ def normalize_symbol(raw: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and ±inf are never amounts: rejected here they can never be written either (pydantic
+    # would serialise them as null, a file the next load refuses).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Leg(_Model):

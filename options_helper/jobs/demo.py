@@ -17,6 +17,7 @@ from options_helper.jobs.daily import DailyReport, run_daily
 from options_helper.jobs.progress import NullProgress
 from options_helper.jobs.snapshot_options import fetch_chain
 from options_helper.jobs.symbols import DEFAULT_WATCHLIST
+from options_helper.warehouse.catalog import stored_rows, stored_snapshot_files
 
 DEMO_SYMBOLS = ("AAPL", "MSFT", "NVDA", "AMZN", "META", "TSLA", "SPY", "QQQ")
 
@@ -30,6 +31,11 @@ class DemoReport:
     symbols: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     days: list[DailyReport] = field(default_factory=list)
+    # What the warehouse and data folder hold after the run (every symbol and session, this
+    # run's and earlier ones): re-running the demo over the same sessions leaves them as they are.
+    stored_rows: dict[str, int] = field(default_factory=dict)
+    snapshot_files: int = 0
+    briefings: int = 0
 
     @property
     def status(self) -> str:
@@ -53,14 +59,14 @@ class DemoReport:
             "symbols": self.symbols,
             "created": self.created,
             "days": [d.asdict() for d in self.days],
+            "stored": {
+                "rows": self.stored_rows,
+                "snapshot_files": self.snapshot_files,
+                "briefings": self.briefings,
+            },
         }
 
     def asstr(self) -> str:
-        totals: dict[str, int] = {}
-        for d in self.days:
-            for r in d.reports:
-                for a in r.assets:
-                    totals[a.asset_key] = totals.get(a.asset_key, 0) + a.rows
         lines = [
             f"demo: {self.status} — SIMULATED market (seed {self.seed}), "
             f"{len(self.sessions)} sessions {self.sessions[0]} .. {self.sessions[-1]}",
@@ -68,7 +74,11 @@ class DemoReport:
             f"  warehouse: {self.db_path}",
         ]
         lines += [f"  created: {c}" for c in self.created]
-        lines += [f"  {k}: {v:,} rows" for k, v in sorted(totals.items())]
+        lines.append("  stored now (whole warehouse, not just this run):")
+        for asset, rows in self.stored_rows.items():
+            files = f"{self.snapshot_files:,} files, " if asset == "options_snapshot_file" else ""
+            lines.append(f"    {asset}: {files}{rows:,} rows")
+        lines.append(f"    briefing_markdown: {self.briefings:,} briefings")
         lines += [f"  ✗ {d.session}: {d.status}" for d in self.days if d.status != "success"]
         return "\n".join(lines)
 
@@ -95,7 +105,15 @@ def run_demo(ctx: JobContext, *, sessions: int = 30, end: date | None = None) ->
             outer.advance(1, str(session))
     finally:
         ctx.progress = outer
+    _count_stored(ctx, report)
     return report
+
+
+def _count_stored(ctx: JobContext, report: DemoReport) -> None:
+    with ctx.warehouse.reader() as conn:
+        report.stored_rows = stored_rows(conn)
+        report.snapshot_files = stored_snapshot_files(conn)
+    report.briefings = len(list((ctx.config.reports_dir / "briefing").glob("*.md")))
 
 
 def _ensure_watchlist(ctx: JobContext, report: DemoReport) -> list[str]:

@@ -17,7 +17,10 @@ def init_portfolio(path: Path, *, cash: float = 0.0, force: bool = False) -> Por
     """Create an empty portfolio file; refuses to overwrite unless ``force``."""
     if path.exists() and not force:
         raise BadInputError(f"{path} already exists", hint="pass --force to replace it")
-    portfolio = Portfolio(cash=cash)
+    try:
+        portfolio = Portfolio(cash=cash)
+    except ValidationError as exc:
+        raise BadInputError(f"invalid portfolio: {describe_validation_error(exc)}") from exc
     save_model(path, portfolio)
     return portfolio
 
@@ -68,6 +71,8 @@ def load_watchlists(path: Path) -> Watchlists:
 
 
 def add_to_watchlist(path: Path, name: str, symbols: list[str]) -> Watchlists:
+    if not name.strip():
+        raise BadInputError("a watchlist needs a name", hint="e.g. `watchlist add tech AAPL`")
     wl = load_model(path, Watchlists)
     lists = dict(wl.lists)
     lists[name] = sorted({*lists.get(name, []), *(normalize_symbol(s) for s in symbols)})

@@ -10,6 +10,7 @@ symbols are the CLI's default selection (portfolio underlyings + the 'default' w
 """
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ import dagster as dg
 
 from options_helper.config import load_config
 from options_helper.domain import calendar
+from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.build_briefing import build_briefing
 from options_helper.jobs.compute_derived import compute_derived
 from options_helper.jobs.compute_flow import compute_flow
@@ -36,15 +38,38 @@ SCHEDULE_CRON = "30 17 * * 1-5"  # 17:30 New York, after the close and the provi
 TIMEZONE = "America/New_York"
 
 
+def first_session() -> date:
+    """OPTIONS_HELPER_DAGSTER_START (YYYY-MM-DD; unset or empty: 2025-01-02)."""
+    raw = os.environ.get(START_ENV, "").strip()
+    if not raw:
+        return DEFAULT_START
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadInputError(
+            f"{START_ENV}={raw!r} is not a date",
+            hint=f"use YYYY-MM-DD (default {DEFAULT_START.isoformat()}) or unset it",
+        ) from None
+
+
 def session_keys(now: datetime | None = None) -> list[str]:
     """XNYS sessions from OPTIONS_HELPER_DAGSTER_START (default 2025-01-02) through the
     latest completed one: the partition keys (weekends and holidays are not partitions)."""
-    start = date.fromisoformat(os.environ.get(START_ENV, DEFAULT_START.isoformat()))
     last = calendar.latest_completed_session(now or datetime.now(UTC))
-    return [d.isoformat() for d in calendar.sessions_between(start, last)]
+    return [d.isoformat() for d in calendar.sessions_between(first_session(), last)]
 
 
-SESSIONS = dg.StaticPartitionsDefinition(session_keys())
+def _partitions() -> dg.StaticPartitionsDefinition:
+    try:
+        return dg.StaticPartitionsDefinition(session_keys())
+    except OptionsHelperError as exc:
+        # A configuration mistake found while Dagster imports this module: Dagster would show
+        # any exception with its stack trace, so say it in one line and exit (2: bad input).
+        sys.stderr.write(f"error: {exc.one_line()}\n")
+        raise SystemExit(exc.exit_code) from None
+
+
+SESSIONS = _partitions()
 
 
 def _job_context(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> JobContext:

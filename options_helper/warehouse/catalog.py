@@ -43,6 +43,27 @@ def provenance(conn: duckdb.DuckDBPyConnection) -> Provenance:
     return Provenance(providers, simulated)
 
 
+# Rows each table asset holds now. Not the ledger's rows_written, which counts a key again each
+# time a run upserts it (contracts are re-listed every session).
+_STORED_ROWS = {
+    "candles_daily": "SELECT count(*) FROM candles_daily",
+    "option_contracts": "SELECT count(*) FROM option_contracts",
+    "options_bars": "SELECT count(*) FROM options_bars",
+    "options_snapshot_file": "SELECT coalesce(sum(rows), 0) FROM options_snapshots",
+    "options_flow": "SELECT count(*) FROM options_flow",
+    "derived_metrics": "SELECT count(*) FROM derived_metrics",
+}
+
+
+def stored_rows(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows stored per asset key (snapshot files: rows in the indexed files)."""
+    return {asset: int(conn.execute(sql).fetchone()[0]) for asset, sql in _STORED_ROWS.items()}
+
+
+def stored_snapshot_files(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute("SELECT count(*) FROM options_snapshots").fetchone()[0])
+
+
 def stored_symbols(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Every symbol with candles or snapshots, sorted."""
     rows = conn.execute(
