@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from options_helper import interrupts
 from options_helper.config import load_config
 from options_helper.jobs import ingest_candles as ingest_module
 from options_helper.jobs.context import JobContext
@@ -31,12 +32,10 @@ LONG_QUERY = "SELECT count(*) FROM range(20000000000) t(i) WHERE i % 7 = 3"
 
 
 @pytest.fixture(autouse=True)
-def _python_sigint_handler():
-    """Python's own Ctrl-C handler, whatever an earlier test in this process installed (DuckDB
-    interrupts a query when the handler raises; a handler that only records would not)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
+def _cli_signal_handling():
+    """The handlers the CLI installs (interrupts.install), restored after each test."""
+    with interrupts.handling():
+        yield
 
 
 def _sigint_in(seconds: float) -> threading.Timer:

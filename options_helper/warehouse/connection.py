@@ -157,6 +157,7 @@ class Warehouse:
 
 
 def _close(conn: duckdb.DuckDBPyConnection) -> None:
-    interrupts.unregister_canceller(id(conn))
     with _OPEN_CLOSE:
         conn.close()
+    interrupts.unregister_canceller(id(conn))
+    interrupts.raise_pending()  # a signal that arrived while this connection was open
