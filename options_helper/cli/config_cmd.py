@@ -7,7 +7,7 @@ from rich.table import Table
 
 from options_helper.cli.render import emit
 from options_helper.cli.state import state
-from options_helper.config import SETTINGS, resolve_sources
+from options_helper.config import SETTINGS, env_value, resolve_sources
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -19,7 +19,11 @@ def show(ctx: typer.Context) -> None:
     cfg = st.config()
     values = cfg.asdict()
     values["db"], values["portfolio"] = values.pop("db_path"), values.pop("portfolio_path")
-    sources = resolve_sources(st.overrides)
+    overrides = {**st.overrides, "triggered_by": st.triggered_by}
+    sources = resolve_sources(overrides)
+    for s in SETTINGS:
+        if not s.in_config:  # read by one component, which validates it: shown as given
+            values[s.name] = overrides.get(s.name) or env_value(s.name) or s.default
     rows = [
         {
             "name": s.name,

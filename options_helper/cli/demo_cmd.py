@@ -10,6 +10,7 @@ from options_helper.cli.params import parse_date
 from options_helper.cli.progress import progress_for
 from options_helper.cli.render import emit, exit_for
 from options_helper.cli.state import state
+from options_helper.config import SETTINGS_BY_NAME
 from options_helper.jobs.demo import run_demo
 
 
@@ -19,7 +20,9 @@ def demo(
     end: Annotated[
         str | None, typer.Option(metavar="DATE", help="Last session (default: latest completed).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the simulated market.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help=SETTINGS_BY_NAME["sim_seed"].cli_help, show_default=False)
+    ] = None,
 ) -> None:
     """Create a demo watchlist and portfolio if absent, then run the daily pipeline per session."""
     st = state(ctx)

@@ -22,6 +22,7 @@ from options_helper.cli import (
 )
 from options_helper.cli.errors import TranslatingGroup
 from options_helper.cli.state import AppState
+from options_helper.config import SETTINGS_BY_NAME
 
 app = typer.Typer(
     name="options-helper",
@@ -31,6 +32,10 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+
+
+def _help(setting: str) -> str:
+    return SETTINGS_BY_NAME[setting].cli_help
 
 
 def _version(value: bool) -> None:
@@ -44,35 +49,25 @@ def main(
     ctx: typer.Context,
     data_dir: Annotated[
         Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Data root (env OPTIONS_HELPER_DATA_DIR; default ./data).",
-            show_default=False,
-        ),
+        typer.Option("--data-dir", help=_help("data_dir"), show_default=False),
     ] = None,
     db: Annotated[
         Path | None,
-        typer.Option(
-            "--db",
-            help="Warehouse file (env OPTIONS_HELPER_DB; default <data-dir>/warehouse.duckdb).",
-        ),
+        typer.Option("--db", help=_help("db")),
     ] = None,
     portfolio: Annotated[
         Path | None,
-        typer.Option("--portfolio", help="Portfolio JSON (default <data-dir>/portfolio.json)."),
+        typer.Option("--portfolio", help=_help("portfolio")),
     ] = None,
     provider: Annotated[
         str | None,
-        typer.Option("--provider", help="Market data provider: sim (default), yahoo, alpaca."),
+        typer.Option("--provider", help=_help("provider")),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     triggered_by: Annotated[
         str | None,
-        typer.Option(
-            "--triggered-by",
-            help="Recorded on runs: cli (default), cron, dagster, demo (env OPTIONS_HELPER_TRIGGERED_BY).",
-        ),
+        typer.Option("--triggered-by", help=_help("triggered_by")),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")

@@ -11,13 +11,15 @@ from options_helper.cli.params import parse_date
 from options_helper.cli.progress import progress_for
 from options_helper.cli.render import emit, exit_for
 from options_helper.cli.state import state
-from options_helper.jobs.daily import run_daily
+from options_helper.jobs.daily import STEP_SUMMARY, run_daily
 from options_helper.jobs.symbols import select_symbols
 
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("daily")
+@app.command(
+    "daily", help=f"Run {STEP_SUMMARY} for one session, as child runs of one run_daily run."
+)
 def daily(
     ctx: typer.Context,
     symbol: SymbolOpt = None,
@@ -27,7 +29,6 @@ def daily(
         typer.Option("--as-of", metavar="DATE", help="Session (default: latest completed)."),
     ] = None,
 ) -> None:
-    """Candles → option bars → snapshots → checks for one session, as child runs of one run."""
     st = state(ctx)
     cfg = st.config()
     symbols = select_symbols(cfg, symbol, watchlist)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from options_helper.config import Config
+from options_helper.config import SETTINGS_BY_NAME, TRIGGERS, Config, env_value
 from options_helper.domain import calendar
 from options_helper.errors import BadInputError
 from options_helper.jobs.progress import NullProgress, Progress
 from options_helper.jobs.report import JobReport
 from options_helper.observability.reaper import reap_abandoned
-from options_helper.observability.run_logger import TRIGGERS, NullRunLogger, RunLogger
+from options_helper.observability.run_logger import NullRunLogger, RunLogger
 from options_helper.providers.base import MarketDataProvider
 from options_helper.providers.registry import make_provider
 from options_helper.warehouse import Warehouse
@@ -116,7 +115,7 @@ class JobContext:
 
 def resolve_trigger(value: str | None) -> str:
     """--triggered-by, else OPTIONS_HELPER_TRIGGERED_BY, else "cli"."""
-    trigger = value or os.environ.get("OPTIONS_HELPER_TRIGGERED_BY") or "cli"
+    trigger = value or env_value("triggered_by") or SETTINGS_BY_NAME["triggered_by"].default
     if trigger not in TRIGGERS:
         raise BadInputError(
             f"unknown trigger {trigger!r}", hint=f"use one of: {', '.join(TRIGGERS)}"

@@ -1,10 +1,10 @@
-"""``run daily``: the automation order for one session as child runs of one parent run.
-
-candles → option bars → snapshots → flow → derived → briefing → dashboard → checks.
+"""``run daily``: the automation order for one session (:data:`STEPS`) as child runs of one
+parent run. ``run daily --help`` and docs/cli.md show :data:`STEP_SUMMARY`, built from the same list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -21,6 +21,29 @@ from options_helper.jobs.snapshot_options import snapshot_options
 from options_helper.observability.run_logger import RunLogger
 
 JOB_NAME = "run_daily"
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str  # as help and docs name it
+    run: Callable[[JobContext, list[str], date], JobReport]
+
+
+# The automation order: each step reads what the ones before it wrote.
+STEPS: tuple[Step, ...] = (
+    Step("candles", lambda ctx, symbols, day: ingest_candles(ctx, symbols, end=day)),
+    Step("option bars", lambda ctx, symbols, day: ingest_options_bars(ctx, symbols, end=day)),
+    Step("snapshots", lambda ctx, symbols, day: snapshot_options(ctx, symbols, as_of=day)),
+    Step(
+        "flow",
+        lambda ctx, symbols, day: compute_flow(ctx, symbols, as_of=day, with_payload=False),
+    ),
+    Step("derived", lambda ctx, symbols, day: compute_derived(ctx, symbols, as_of=day)),
+    Step("briefing", lambda ctx, symbols, day: build_briefing(ctx, symbols, as_of=day)),
+    Step("dashboard", lambda ctx, symbols, day: build_dashboard(ctx, symbols, as_of=day)),
+    Step("checks", lambda ctx, symbols, day: run_checks_job(ctx, symbols=symbols, as_of=day)),
+)
+STEP_SUMMARY = " → ".join(step.label for step in STEPS)
 
 
 @dataclass
@@ -60,18 +83,8 @@ def run_daily(ctx: JobContext, symbols: list[str], session: date) -> DailyReport
     with parent:
         report.run_id = parent.run_id
         child = replace(ctx, parent_run_id=parent.run_id)
-        steps = (
-            lambda: ingest_candles(child, symbols, end=session),
-            lambda: ingest_options_bars(child, symbols, end=session),
-            lambda: snapshot_options(child, symbols, as_of=session),
-            lambda: compute_flow(child, symbols, as_of=session, with_payload=False),
-            lambda: compute_derived(child, symbols, as_of=session),
-            lambda: build_briefing(child, symbols, as_of=session),
-            lambda: build_dashboard(child, symbols, as_of=session),
-            lambda: run_checks_job(child, symbols=symbols, as_of=session),
-        )
-        for step in steps:
-            result = step()
+        for step in STEPS:
+            result = step.run(child, symbols, session)
             report.reports.append(result)
             first_failure = result.failed[0].error_type if result.failed else None
             parent.note_child(result.status, first_failure)

@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from options_helper import interrupts
+from options_helper.config import TRIGGERS
 from options_helper.errors import LedgerWriteError, OptionsHelperError
 from options_helper.jsonutil import ledger_json, redact_text, secret_values
 from options_helper.observability import runtime
@@ -34,7 +35,6 @@ from options_helper.warehouse.ledger import EVENT_SCHEMA, insert_run, record_eve
 
 _log = logging.getLogger(__name__)
 
-TRIGGERS = ("cli", "cron", "dagster", "demo")
 STORAGE_BACKEND = "duckdb"
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from options_helper.config import load_config
+from options_helper.config import SETTINGS_BY_NAME, load_config
 from options_helper.domain import calendar
 from options_helper.errors import BadInputError, OptionsHelperError
 from options_helper.jobs.build_briefing import build_briefing
@@ -32,8 +32,8 @@ from options_helper.jobs.snapshot_options import snapshot_options
 from options_helper.jobs.symbols import select_symbols
 from options_helper.observability.checks.runner import run_checks
 
-START_ENV = "OPTIONS_HELPER_DAGSTER_START"
-DEFAULT_START = date(2025, 1, 2)
+START_ENV = SETTINGS_BY_NAME["dagster_start"].env
+DEFAULT_START = date.fromisoformat(SETTINGS_BY_NAME["dagster_start"].default)
 SCHEDULE_CRON = "30 17 * * 1-5"  # 17:30 New York, after the close and the provider's settle
 TIMEZONE = "America/New_York"
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from options_helper.config import Config, load_config
+from options_helper.config import SETTINGS_BY_NAME, Config, load_config
 from options_helper.domain import calendar
 from options_helper.errors import OptionsHelperError
 from options_helper.jobs.portfolio_analysis import PortfolioReport, analyze_configured_portfolio
@@ -43,10 +43,10 @@ from options_helper.warehouse.research import read_derived, read_flow
 from options_helper.warehouse.snapshots import latest_snapshot_dates, load_snapshot
 
 # Seconds a query result is reused (OPTIONS_HELPER_PORTAL_TTL_S; 0 = always ask the warehouse).
-TTL_ENV = "OPTIONS_HELPER_PORTAL_TTL_S"
+TTL_ENV = SETTINGS_BY_NAME["portal_ttl_s"].env
 
 
-def _ttl_s(default: float = 30.0) -> float:
+def _ttl_s(default: float = SETTINGS_BY_NAME["portal_ttl_s"].default) -> float:
     try:
         return max(float(os.environ.get(TTL_ENV, default)), 0.0)
     except ValueError:  # a typo must not take every page down; the Health page says so

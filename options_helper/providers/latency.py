@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-LATENCY_ENV = "OPTIONS_HELPER_SIM_LATENCY_MS"
+from options_helper.config import SETTINGS_BY_NAME
+
+LATENCY_ENV = SETTINGS_BY_NAME["sim_latency_ms"].env
 _DATA_METHODS = {
     "get_candles",
     "get_spot",

@@ -1,31 +1,34 @@
-"""Build the configured provider; real vendors need their extras."""
+"""Build the configured provider: the names in config.AVAILABLE_PROVIDERS, nothing else."""
 
 from __future__ import annotations
 
 import os
 
+from options_helper.config import AVAILABLE_PROVIDERS, PROVIDERS
 from options_helper.errors import BadInputError
 from options_helper.providers.base import MarketDataProvider
 from options_helper.providers.latency import LATENCY_ENV, LatencyProvider
 
 
 def make_provider(name: str, *, sim_seed: int = 7) -> MarketDataProvider:
-    """The provider called ``name`` (sim | yahoo | alpaca)."""
+    """The provider called ``name`` (one of AVAILABLE_PROVIDERS; the rest of PROVIDERS are refused)."""
     if name == "sim":
         from options_helper.providers.sim import SimProvider
-        from options_helper.providers.sim.faults import SimFaultSpecError
+        from options_helper.providers.sim.faults import FAULTS_ENV, SimFaultSpecError
 
         try:
             provider: MarketDataProvider = SimProvider(seed=sim_seed)
         except SimFaultSpecError as exc:
-            raise BadInputError(str(exc), hint="fix OPTIONS_HELPER_SIM_FAULTS") from exc
+            raise BadInputError(str(exc), hint=f"fix {FAULTS_ENV}") from exc
         return _with_latency(provider)
-    if name in ("yahoo", "alpaca"):
+    if name in PROVIDERS:
         raise BadInputError(
             f"provider {name!r} is not available in this version yet",
             hint="use --provider sim (the default)",
         )
-    raise BadInputError(f"unknown provider {name!r}", hint="use one of: sim, yahoo, alpaca")
+    raise BadInputError(
+        f"unknown provider {name!r}", hint=f"use one of: {', '.join(AVAILABLE_PROVIDERS)}"
+    )
 
 
 def _with_latency(provider: MarketDataProvider) -> MarketDataProvider:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from options_helper.config import SETTINGS_BY_NAME
 from options_helper.providers.errors import ERROR_CLASSES, ProviderError
 from options_helper.providers.sim.seeds import stable_uniform
 
-FAULTS_ENV = "OPTIONS_HELPER_SIM_FAULTS"
+FAULTS_ENV = SETTINGS_BY_NAME["sim_faults"].env
 FAULT_KINDS = ("not_found", "rate_limited", "timeout", "network", "entitlement", "bad_payload")
 _SYMBOL_RE = re.compile(r"^[A-Z0-9.]{1,6}$")
 _FORMAT_HINT = (
