@@ -59,6 +59,15 @@ def test_short_stock_and_covered_call_are_valid(cli):
     assert r.exit_code == 0, r.output
 
 
+def test_stock_leg_is_saved_with_multiplier_one_and_option_leg_with_100(cli, data_dir):
+    r = cli("portfolio", "add", "--symbol", "NVDA", "--leg", "stock:100:180")
+    assert r.exit_code == 0, r.output
+    r = cli("portfolio", "add", "--symbol", "NVDA", "--leg", "call:200:2026-12-18:-1:2.5")
+    assert r.exit_code == 0, r.output
+    doc = json.loads((data_dir / "portfolio.json").read_text())
+    assert [p["legs"][0]["multiplier"] for p in doc["positions"]] == [1, 100]
+
+
 @pytest.mark.parametrize(
     ("content", "needle"),
     [
@@ -77,6 +86,12 @@ def test_short_stock_and_covered_call_are_valid(cli):
             '{"positions": [{"id": "x", "symbol": "AAPL", "legs": [{"kind": "stock", '
             '"quantity": 1, "entry_price": NaN}]}]}',
             "positions[0].legs[0].entry_price: not a finite number",
+        ),
+        (
+            '{"positions": [{"id": "x", "symbol": "AAPL", "legs": [{"kind": "stock", '
+            '"quantity": 10, "entry_price": 100, "multiplier": 10}]}]}',
+            "positions[0].legs[0]: a stock leg's quantity is in shares, so its multiplier "
+            "must be 1, got 10",
         ),
     ],
 )

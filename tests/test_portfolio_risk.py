@@ -186,6 +186,29 @@ def test_missing_mid_falls_back_to_last_with_a_flag():
     assert leg.pnl_usd == pytest.approx(-80.0)
 
 
+def test_stale_last_below_intrinsic_is_marked_at_intrinsic_with_a_flag():
+    # Expiry day, no two-sided quote: a 60 call at spot 200 is worth 140, whatever it last traded.
+    q = quote(60, expiry=AS_OF, iv=math.nan, mid=math.nan, last=122.85)
+    a = analyze(book(("c", "AAPL", [call(60, 1, 100.0, expiry=AS_OF)])), {"AAPL": snap(q)})
+    leg = a.positions[0].legs[0]
+    assert leg.mark == 140.0 and leg.mark_source == "intrinsic"
+    assert "mark_at_intrinsic" in leg.flags and "mark_from_last" not in leg.flags
+    assert leg.market_value_usd == pytest.approx(14_000.0)
+    # The mark now agrees with the value stress revalues from (intrinsic at t = 0).
+    assert leg.mark == model(60, t=0.0)
+
+
+def test_stale_put_last_below_intrinsic_is_floored_but_a_last_above_is_kept():
+    stale = quote(260, "put", mid=math.nan, last=50.0)
+    rich = quote(150, "call", mid=math.nan, last=55.0)
+    legs = [put(260, -1, 50.0), call(150, 1, 50.0)]
+    a = analyze(book(("p", "AAPL", legs)), {"AAPL": snap(stale, rich)})
+    floored, kept = a.positions[0].legs
+    assert floored.mark == 60.0 and floored.mark_source == "intrinsic"
+    assert floored.pnl_usd == pytest.approx(-1_000.0)
+    assert kept.mark == 55.0 and kept.mark_source == "last" and "mark_from_last" in kept.flags
+
+
 def test_contract_without_mid_or_last_is_missing():
     q = quote(200, mid=math.nan, last=math.nan)
     a = analyze(book(("c", "AAPL", [call(200, 1, 5.0)])), {"AAPL": snap(q)})

@@ -21,7 +21,12 @@ from options_helper.jobs.portfolio_admin import (
     next_position_id,
     remove_position,
 )
-from options_helper.jobs.portfolio_analysis import analyze_configured_portfolio
+from options_helper.jobs.portfolio_analysis import (
+    DEFAULT_DAYS,
+    DEFAULT_SPOT_SHOCKS_PCT,
+    DEFAULT_VOL_SHOCKS_PTS,
+    analyze_configured_portfolio,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -167,16 +172,27 @@ def analyze(
     ] = None,
     spot_shock_pct: Annotated[
         list[str] | None,
-        typer.Option(help="Spot shock in % (5 = +5%); repeatable, lists 1,2 or ranges -10:10:5."),
+        typer.Option(
+            help="Spot shock in % (5 = +5%); repeatable, lists 1,2 or ranges -10:10:5 "
+            f"(default {','.join(DEFAULT_SPOT_SHOCKS_PCT)})."
+        ),
     ] = None,
     vol_shock_pts: Annotated[
-        list[str] | None, typer.Option(help="Vol shock in points (5 = +0.05); as above.")
+        list[str] | None,
+        typer.Option(
+            help="Vol shock in points (5 = +0.05); as above "
+            f"(default {','.join(DEFAULT_VOL_SHOCKS_PTS)})."
+        ),
     ] = None,
     days: Annotated[
-        list[str] | None, typer.Option(help="Calendar days forward; as above (default 0).")
+        list[str] | None,
+        typer.Option(help=f"Calendar days forward; as above (default {','.join(DEFAULT_DAYS)})."),
     ] = None,
 ) -> None:
-    """Mark each leg from the latest snapshot (market mid), P&L, Greeks, stress grid."""
+    """Mark each leg from the latest snapshot (market mid), P&L, Greeks, stress grid.
+
+    A snapshot older than --as-of is used with a warning: its marks are from its own date.
+    """
     st = state(ctx)
     cfg = st.config()
     job = st.job_context(cfg)

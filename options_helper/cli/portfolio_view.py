@@ -9,6 +9,9 @@ from rich.table import Table
 
 from options_helper.jobs.portfolio_analysis import PortfolioReport
 
+# Marks that are not a two-sided market quote are marked in the table (legend below it).
+_MARK_SUFFIX = {"last": "*", "intrinsic": "^"}
+
 
 def _n(x, fmt: str = ",.2f") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -49,7 +52,7 @@ def portfolio_view(r: PortfolioReport) -> Group:
                 p.position_id if leg.leg_index == 0 else "",
                 name,
                 f"{leg.quantity:+d}",
-                _n(leg.mark) + ("" if leg.mark_source in ("mid", "spot") else "*"),
+                _n(leg.mark) + _MARK_SUFFIX.get(leg.mark_source or "", ""),
                 _n(leg.pnl_usd, "+,.0f"),
                 _n(leg.dte, ".0f") if leg.kind != "stock" else "",
                 _n(leg.iv, ".1%") if leg.kind != "stock" else "",
@@ -99,5 +102,8 @@ def portfolio_view(r: PortfolioReport) -> Group:
             f"[yellow]not stressed: {', '.join(e['position_id'] + ' (' + e['reason'] + ')' for e in excluded)}[/yellow]"
         )
     parts += [f"[yellow]{w}[/yellow]" for w in a.warnings]
-    parts.append("Marks are market mids (* = last trade). Not financial advice.")
+    parts.append(
+        "Marks are market mids (* = last trade, ^ = intrinsic value: no two-sided quote and "
+        "the last trade below intrinsic). Not financial advice."
+    )
     return Group(*parts)

@@ -1,4 +1,9 @@
-"""Chain enrichment: marks, time to expiry, and locally computed IV and Greeks (pure)."""
+"""Chain enrichment: marks, time to expiry, and locally computed IV and Greeks (pure).
+
+Rates are continuously compounded annual decimals (0.04 = 4%). A snapshot records the
+``rate`` and ``div_yield`` its IV and Greeks were solved with, one value repeated on every
+row, so later computations on it use the same inputs whatever the setting is by then.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ def enrich_chain(
     rate: float,
     div_yield: float = 0.0,
 ) -> pd.DataFrame:
-    """Add mid, mark, dte, t_years, iv and Greeks to a chain (CHAIN_COLUMNS).
+    """Add mid, mark, dte, t_years, iv, Greeks, rate and div_yield to a chain (CHAIN_COLUMNS).
 
     mid is (bid + ask) / 2 only when both sides are quoted and not crossed; mark is mid, else
     last. IV is solved from mid only (a last trade may be stale); it is NaN where the price
@@ -57,4 +62,28 @@ def enrich_chain(
         values = np.asarray(getattr(g, name), dtype=float).copy()
         values[nan_mask] = np.nan
         df[name] = values
+    df["rate"] = float(rate)
+    df["div_yield"] = float(div_yield)
     return df
+
+
+def snapshot_rates(
+    chain: pd.DataFrame, *, default_rate: float, default_div_yield: float = 0.0
+) -> tuple[float, float]:
+    """(rate, div_yield) the snapshot's IV and Greeks used, as continuously compounded decimals.
+
+    Snapshots written before the columns existed lack them (or hold no finite value): the
+    defaults, normally the current ``risk_free_rate`` setting and 0, stand in for them.
+    """
+    return (
+        _first_finite(chain, "rate", default_rate),
+        _first_finite(chain, "div_yield", default_div_yield),
+    )
+
+
+def _first_finite(chain: pd.DataFrame, column: str, default: float) -> float:
+    if column not in chain.columns:
+        return float(default)
+    values = pd.to_numeric(chain[column], errors="coerce").to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    return float(values[0]) if values.size else float(default)

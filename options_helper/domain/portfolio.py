@@ -1,21 +1,23 @@
 """Portfolio models (pydantic v2): cash, risk profile, positions of one or more legs.
 
 Quantities are signed: positive = long, negative = short. Option quantities are contracts
-(multiplier 100 shares unless stated); stock quantities are shares. ``entry_price`` is per
-share (the option premium as quoted, or the stock price).
+(multiplier 100 shares unless stated); stock quantities are shares (multiplier 1, the only
+value a stock leg accepts). ``entry_price`` is per share (the option premium as quoted, or the
+stock price).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9.]{0,9}$")
 
 LegKind = Literal["call", "put", "stock"]
+OPTION_MULTIPLIER = 100  # shares per listed US equity option contract
 
 
 def normalize_symbol(raw: str) -> str:
@@ -38,7 +40,15 @@ class Leg(_Model):
     entry_price: float = Field(ge=0, description="per share")
     strike: float | None = Field(default=None, gt=0)
     expiry: date | None = None
-    multiplier: int = Field(default=100, gt=0)
+    multiplier: int = Field(default=OPTION_MULTIPLIER, gt=0, description="shares per unit")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stock_multiplier_default(cls, data: Any) -> Any:
+        # The field's default is the option contract's; a stock leg's unit is one share.
+        if isinstance(data, dict) and data.get("kind") == "stock" and "multiplier" not in data:
+            return {**data, "multiplier": 1}
+        return data
 
     @field_validator("quantity")
     @classmethod
@@ -52,6 +62,13 @@ class Leg(_Model):
         if self.kind == "stock":
             if self.strike is not None or self.expiry is not None:
                 raise ValueError("a stock leg has no strike or expiry")
+            if self.multiplier != 1:
+                # Never silently ignored: quantity x entry_price would be off by that factor.
+                raise ValueError(
+                    f"a stock leg's quantity is in shares, so its multiplier must be 1, got "
+                    f"{self.multiplier} (remove the field: earlier versions wrote 100 there "
+                    "by default)"
+                )
         elif self.strike is None or self.expiry is None:
             raise ValueError(f"a {self.kind} leg needs strike and expiry")
         return self

@@ -1,8 +1,10 @@
 """Find each portfolio leg's contract in its underlying's snapshot and take its market mark (pure).
 
 Option legs match a snapshot row on expiry, option type and strike (within STRIKE_TOL). The
-mark is the market mid, else the last trade; stock marks at spot. A leg that cannot be marked
-gets ``status='missing'`` and a reason naming what is absent.
+mark is the market mid, else the last trade; stock marks at spot. A last trade below intrinsic
+value (undiscounted: listed options are American, so exercise is worth at least that) is stale,
+and the leg is marked at intrinsic instead, flagged ``mark_at_intrinsic``. A leg that cannot be
+marked gets ``status='missing'`` and a reason naming what is absent.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def leg_frame(portfolio: Portfolio, as_of: date) -> pd.DataFrame:
     # Object columns keep ints as ints and stock legs' None as None (not NaN) in the records.
     for col in ("dte", "strike"):
         df[col] = pd.Series([r[col] for r in rows], index=df.index, dtype=object)
-    for col in ("mark", "spot", "iv"):
+    for col in ("mark", "spot", "iv", "rate", "div_yield"):
         df[col] = np.full(n, np.nan)
     for col in ("contract_symbol", "mark_source", "reason"):
         df[col] = pd.Series([None] * n, dtype=object)
@@ -136,12 +138,22 @@ def quote_symbol(
         if math.isfinite(quote["mid"]):
             legs.at[row, "mark"], legs.at[row, "mark_source"] = quote["mid"], "mid"
         elif math.isfinite(quote["last"]):
-            legs.at[row, "mark"], legs.at[row, "mark_source"] = quote["last"], "last"
-            flags[row].append("mark_from_last")
+            intrinsic = intrinsic_value(spot, float(quote["strike"]), legs.at[row, "kind"])
+            if quote["last"] < intrinsic:
+                legs.at[row, "mark"], legs.at[row, "mark_source"] = intrinsic, "intrinsic"
+                flags[row].append("mark_at_intrinsic")
+            else:
+                legs.at[row, "mark"], legs.at[row, "mark_source"] = quote["last"], "last"
+                flags[row].append("mark_from_last")
         else:
             _set_missing(legs, [row], f"{label} has no mid or last price in the snapshot")
             continue
         legs.at[row, "iv"] = quote["iv"]
+
+
+def intrinsic_value(spot: float, strike: float, kind: str) -> float:
+    """Per-share exercise value now: max(S - K, 0) for a call, max(K - S, 0) for a put."""
+    return max(spot - strike, 0.0) if kind == "call" else max(strike - spot, 0.0)
 
 
 def _match_contracts(legs: pd.DataFrame, snap: pd.DataFrame) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Portfolio marks, P&L, DTE and Greeks in share and dollar terms from the latest snapshots (pure).
 
-Marks are market prices (option mid, else last trade; stock at spot), never model prices.
-Greeks are BSM at (spot, strike, ACT/365 time from ``as_of``, snapshot IV, rate), so they
-agree with the stress revaluation in ``portfolio_stress``. A leg that cannot be marked is
+Marks are market prices (option mid, else last trade, floored at intrinsic value; stock at
+spot), never model prices.
+Greeks are BSM at (spot, strike, ACT/365 time from ``as_of``, snapshot IV, and the rate and
+dividend yield that IV was solved with), so they agree with the stress revaluation in
+``portfolio_stress``. A leg that cannot be marked is
 reported with ``status='missing'`` and a reason, and excluded from every total.
 """
 
@@ -18,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from options_helper.domain.chain import DAYS_PER_YEAR
+from options_helper.domain.chain import DAYS_PER_YEAR, snapshot_rates
 from options_helper.domain.portfolio import Portfolio
 from options_helper.domain.portfolio_marks import (
     leg_frame,
@@ -31,7 +33,7 @@ from options_helper.domain.pricing import bsm_greeks
 
 LegStatus = Literal["ok", "missing"]
 PositionStatus = Literal["ok", "incomplete"]
-MarkSource = Literal["mid", "last", "spot"]
+MarkSource = Literal["mid", "last", "intrinsic", "spot"]
 
 # Vols are floored here for pricing (the implied-vol solver's lower bound).
 VOL_FLOOR = 1e-4
@@ -94,6 +96,8 @@ class LegRisk(_Record):
     dte: int | None
     t_years: float
     iv: float
+    rate: float  # continuously compounded decimal: the snapshot's, else the default
+    div_yield: float  # continuously compounded decimal: the snapshot's, else 0
     cost_basis_usd: float
     market_value_usd: float
     pnl_usd: float
@@ -138,6 +142,8 @@ class UnderlyingRisk(_Record):
 
     symbol: str
     spot: float
+    rate: float
+    div_yield: float
     data_date: date | None
     snapshot_age_days: int | None
     n_legs: int
@@ -176,7 +182,11 @@ class PortfolioTotals(_Record):
 
 @dataclass(frozen=True, slots=True)
 class PortfolioAnalysis(_Record):
-    """Everything ``analyze_portfolio`` computed; the input of ``stress_grid``."""
+    """Everything ``analyze_portfolio`` computed; the input of ``stress_grid``.
+
+    ``rate`` is the default rate, used only for underlyings whose snapshot records none; each
+    leg and underlying carries the rate it was valued with.
+    """
 
     as_of: date
     rate: float
@@ -212,8 +222,11 @@ def analyze_portfolio(
         spots: symbol -> spot used for stock marks, Greeks and dollar Greeks; the snapshot's
             ``spot`` column is the fallback.
         as_of: valuation date; DTE and time to expiry count calendar days from it.
-        rate: continuously compounded risk-free rate (decimal) for the Greeks.
+        rate: continuously compounded risk-free rate (decimal) for the Greeks of an underlying
+            whose snapshot does not record the rate (and dividend yield, then 0) its IV was
+            solved with; a snapshot that records them is valued with its own.
         data_dates: symbol -> snapshot data date; defaults to the snapshot's ``data_date``.
+            A data date before or after ``as_of`` adds a warning naming the symbol.
 
     Returns:
         PortfolioAnalysis with per-leg, per-position, per-underlying and portfolio figures.
@@ -223,17 +236,25 @@ def analyze_portfolio(
     legs = leg_frame(portfolio, as_of)
     flags: list[list[str]] = [[] for _ in range(len(legs))]
     warnings: list[str] = []
-    inputs: dict[str, tuple[float, date | None]] = {}
+    inputs: dict[str, _Inputs] = {}
     for symbol in portfolio.underlyings():
         raw = snapshots.get(symbol)
         snap = None if raw is None else normalise_snapshot(symbol, raw)
         spot = resolve_spot(spots.get(symbol), raw)
         data_date = (data_dates or {}).get(symbol) or snapshot_date(raw)
-        inputs[symbol] = (spot, data_date)
+        sym_rate, div_yield = (rate, 0.0) if raw is None else snapshot_rates(raw, default_rate=rate)
+        inputs[symbol] = _Inputs(spot, sym_rate, div_yield, data_date)
+        on_symbol = (legs["symbol"] == symbol).to_numpy()
+        legs.loc[on_symbol, "rate"], legs.loc[on_symbol, "div_yield"] = sym_rate, div_yield
         if data_date is not None and data_date > as_of:
             warnings.append(f"{symbol}: snapshot data date {data_date} is after as_of {as_of}")
+        elif data_date is not None and data_date < as_of:
+            warnings.append(
+                f"{symbol}: snapshot data date {data_date} is {(as_of - data_date).days} "
+                f"day(s) older than as_of {as_of}: its marks, spot and IV are from {data_date}"
+            )
         quote_symbol(legs, flags, symbol, snap, spot)
-    _add_values_and_greeks(legs, flags, rate)
+    _add_values_and_greeks(legs, flags)
     leg_records = [LegRisk(**row) for row in legs[_LEG_FIELDS].to_dict("records")]
     positions = _positions(portfolio, leg_records, legs)
     underlyings = _underlyings(legs, inputs, as_of)
@@ -250,7 +271,17 @@ def analyze_portfolio(
 _LEG_FIELDS = [f.name for f in dataclasses.fields(LegRisk)]
 
 
-def _add_values_and_greeks(legs: pd.DataFrame, flags: list[list[str]], rate: float) -> None:
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What one underlying's legs are valued with."""
+
+    spot: float
+    rate: float
+    div_yield: float
+    data_date: date | None
+
+
+def _add_values_and_greeks(legs: pd.DataFrame, flags: list[list[str]]) -> None:
     """Per-share BSM Greeks (all legs in one call) and their share and dollar scalings."""
     ok = (legs["status"] == "ok").to_numpy()
     stock = (legs["kind"] == "stock").to_numpy()
@@ -261,7 +292,9 @@ def _add_values_and_greeks(legs: pd.DataFrame, flags: list[list[str]], rate: flo
     vol = np.where(t_years > 0, np.maximum(iv, VOL_FLOOR), 0.0)
     spot = legs["spot"].to_numpy(dtype=float)
     strike = pd.to_numeric(legs["strike"]).to_numpy(dtype=float)
-    g = bsm_greeks(spot, strike, t_years, vol, rate, 0.0, (legs["kind"] == "call").to_numpy())
+    rate = legs["rate"].to_numpy(dtype=float)
+    div_yield = legs["div_yield"].to_numpy(dtype=float)
+    g = bsm_greeks(spot, strike, t_years, vol, rate, div_yield, (legs["kind"] == "call").to_numpy())
     per_share = {
         "delta": np.where(stock, 1.0, g.delta),
         "gamma": np.where(stock, 0.0, g.gamma),
@@ -330,17 +363,21 @@ def _positions(
 
 
 def _underlyings(
-    legs: pd.DataFrame, inputs: dict[str, tuple[float, date | None]], as_of: date
+    legs: pd.DataFrame, inputs: dict[str, _Inputs], as_of: date
 ) -> list[UnderlyingRisk]:
     out = []
-    for symbol, (spot, data_date) in inputs.items():
+    for symbol, used in inputs.items():
         frame = legs[legs["symbol"] == symbol]
         out.append(
             UnderlyingRisk(
                 symbol=symbol,
-                spot=spot,
-                data_date=data_date,
-                snapshot_age_days=None if data_date is None else (as_of - data_date).days,
+                spot=used.spot,
+                rate=used.rate,
+                div_yield=used.div_yield,
+                data_date=used.data_date,
+                snapshot_age_days=(
+                    None if used.data_date is None else (as_of - used.data_date).days
+                ),
                 n_legs=len(frame),
                 n_missing_legs=int((frame["status"] == "missing").sum()),
                 **_sums(frame),

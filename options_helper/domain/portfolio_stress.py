@@ -40,7 +40,8 @@ def stress_grid(
         vol_shocks_pts: vol points added to every leg's IV (2 = +0.02); the shocked vol is
             floored at VOL_FLOOR.
         days: calendar days to advance (>= 0); t_years falls by days/365, and a leg whose
-            time runs out is worth its intrinsic value. The rate is unchanged.
+            time runs out is worth its intrinsic value. Each leg's rate and dividend
+            yield (its snapshot's) are unchanged.
         An empty list means no shock on that axis ([0]).
 
     Returns:
@@ -92,7 +93,7 @@ def _run(
     legs = list(analysis.legs())
     eligible = [leg for leg in legs if leg.stress_eligible]
     symbols = sorted({leg.symbol for leg in eligible})
-    pnl = _revalue(eligible, symbols, spot_pct, vol_pts, days_arr, analysis.rate)
+    pnl = _revalue(eligible, symbols, spot_pct, vol_pts, days_arr)
     excluded = [
         {"position_id": leg.position_id, "leg_index": leg.leg_index, "reason": _why(leg)}
         for leg in legs
@@ -140,9 +141,11 @@ def _revalue(
     spot_pct: NDArray[np.float64],
     vol_pts: NDArray[np.float64],
     days: NDArray[np.float64],
-    rate: float,
 ) -> NDArray[np.float64]:
-    """P&L array shaped (spot, vol, days, symbol): scenario value minus model value now."""
+    """P&L array shaped (spot, vol, days, symbol): scenario value minus model value now.
+
+    Each leg keeps the rate and dividend yield it was valued with (its snapshot's).
+    """
     n_s, n_v, n_d = len(spot_pct), len(vol_pts), len(days)
     spot = np.array([leg.spot for leg in legs], dtype=float)
     units = np.array([leg.quantity * leg.multiplier for leg in legs], dtype=float)
@@ -151,6 +154,7 @@ def _revalue(
     strike = np.array([leg.strike or np.nan for leg in legs], dtype=float)
     t_years = np.where(stock, 0.0, np.array([leg.t_years for leg in legs], dtype=float))
     iv = np.array([leg.iv for leg in legs], dtype=float)
+    carry = np.array([(leg.rate, leg.div_yield) for leg in legs], dtype=float).reshape(-1, 2)
     # Legs at or past expiry are intrinsic whatever the vol; 0-DTE snapshots carry NaN IV.
     vol = np.where(t_years > 0, np.maximum(iv, VOL_FLOOR), 0.0)
     leg_symbols = np.array([leg.symbol for leg in legs], dtype=object)
@@ -170,7 +174,7 @@ def _revalue(
         base = (spot[opt], np.maximum(vol[opt], VOL_FLOOR), t_years[opt])
         for rows in _chunks(n_s, n_v * n_d * int(opt.sum())):
             per_share = _option_pnl(
-                shocked, base, rows, strike[opt], is_call[opt], rate, (n_v, n_d)
+                shocked, base, rows, strike[opt], is_call[opt], carry[opt], (n_v, n_d)
             )
             pnl[rows] += (per_share * units[opt]) @ onehot[opt]
     return pnl
@@ -187,7 +191,7 @@ def _option_pnl(
     rows: slice,
     strike: NDArray[np.float64],
     is_call: NDArray[np.bool_],
-    rate: float,
+    carry: NDArray[np.float64],
     vd: tuple[int, int],
 ) -> NDArray[np.float64]:
     """Per-share scenario minus base price; both priced on identically shaped arrays.
@@ -202,8 +206,9 @@ def _option_pnl(
         return np.ascontiguousarray(np.broadcast_to(a, shape))
 
     k, call = full(strike), full(is_call)
-    scenario = bsm_price(full(s_spot[rows]), k, full(s_t), full(s_vol), rate, 0.0, call)
-    now = bsm_price(full(base[0]), k, full(base[2]), full(base[1]), rate, 0.0, call)
+    r, q = full(carry[:, 0]), full(carry[:, 1])
+    scenario = bsm_price(full(s_spot[rows]), k, full(s_t), full(s_vol), r, q, call)
+    now = bsm_price(full(base[0]), k, full(base[2]), full(base[1]), r, q, call)
     return scenario - now
 
 

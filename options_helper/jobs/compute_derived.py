@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from options_helper.domain import calendar
+from options_helper.domain.chain import snapshot_rates
 from options_helper.domain.derived import DERIVED_KEYS, derived_metrics
 from options_helper.domain.derived_chain import gex_by_strike
 from options_helper.errors import BadInputError, OptionsHelperError
@@ -193,13 +194,16 @@ def _compute(ctx: JobContext, symbol: str, plan: _Plan) -> tuple[list[dict], lis
         if chain is None or chain.empty:
             continue
         spot = float(chain["spot"].iloc[0])
+        # The rate the snapshot's IV was solved with, not today's setting: one rate per row.
+        rate, div_yield = snapshot_rates(chain, default_rate=ctx.config.risk_free_rate)
         metrics = derived_metrics(
             chain,
             spot=spot,
             data_date=session,
             candles=plan.candles,
             iv_history=iv_hist.tail(IV_HISTORY_SESSIONS - 1),
-            rate=ctx.config.risk_free_rate,
+            rate=rate,
+            div_yield=div_yield,
         )
         rows.append({"symbol": symbol, "session": session, **_metric_values(metrics)})
         iv_hist = pd.concat([iv_hist, pd.Series([metrics["iv30"]], index=[session])])
