@@ -65,8 +65,10 @@ def test_a_snapshot_file_deleted_while_its_index_row_stays_is_a_gap(data_dir):
     code, doc = Cli(data_dir).json("db", "gaps", "-s", "AAPL", "-a", "options_snapshot_file")
     assert code == 0
     assert [(g["start"], g["end"], g["sessions"]) for g in doc["gaps"]] == [(str(D2), str(D2), 1)]
+    # The data dir is not ./data: the command names it, or pasted it would fill ./data.
     assert doc["gaps"][0]["command"] == (
-        f"options-helper snapshot-options --symbol AAPL --as-of {D2}"
+        f"options-helper --data-dir {data_dir.resolve()} snapshot-options --symbol AAPL "
+        f"--as-of {D2}"
     )
     assert doc["checked"][0]["files_missing"] == 1
 
@@ -80,7 +82,9 @@ def test_derived_rows_whose_snapshot_is_gone_are_listed_by_gaps(data_dir):
     assert set(orphans) == {"snapshot file missing", "snapshot index row gone"}
     assert orphans["snapshot file missing"]["start"] == str(D2)
     assert orphans["snapshot index row gone"]["start"] == str(D3)
-    assert {o["command"] for o in doc["orphans"]} == {"options-helper derived update --symbol AAPL"}
+    assert {o["command"] for o in doc["orphans"]} == {
+        f"options-helper --data-dir {data_dir.resolve()} derived update --symbol AAPL"
+    }
     r = Cli(data_dir)("db", "gaps", "-s", "AAPL")
     assert "source snapshot is gone" in r.output
 
@@ -121,3 +125,41 @@ def test_derived_update_of_a_session_whose_file_is_missing_says_so(data_dir):
     assert f"--as-of {D3}" in r.output
     assert "removed 1 derived row(s) whose source snapshot is gone" in r.output
     assert _derived_sessions(data_dir) == [D1, D2]
+
+
+def test_backfill_commands_name_the_warehouse_when_it_is_not_the_default(data_dir, tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "wh.duckdb"
+    elsewhere.parent.mkdir()
+    shutil.copy(data_dir / "warehouse.duckdb", elsewhere)
+    _delete_file(data_dir, D2)
+    r = Cli(data_dir)("--json", "--db", str(elsewhere), "db", "gaps", "-s", "AAPL")
+    doc = json.loads(r.stdout)
+    (gap,) = [g for g in doc["gaps"] if g["asset_key"] == "options_snapshot_file"]
+    assert gap["command"] == (
+        f"options-helper --data-dir {data_dir.resolve()} --db {elsewhere.resolve()} "
+        f"snapshot-options --symbol AAPL --as-of {D2}"
+    )
+
+
+def test_gaps_cover_flow_derived_metrics_and_briefings(data_dir):
+    cli = Cli(data_dir)
+    assert cli("flow", "-s", "AAPL", "--as-of", str(D3), "--window", "2").exit_code == 0
+    for day in (D1, D3):
+        r = cli("briefing", "-s", "AAPL", "--as-of", str(day))
+        assert r.exit_code == 0, r.output
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as conn:
+        conn.execute("DELETE FROM options_flow WHERE session = ?", [D3])
+        conn.execute("DELETE FROM derived_metrics WHERE session = ?", [D2])
+    code, doc = cli.json("db", "gaps", "-s", "AAPL")
+    assert code == 0
+    prefix = f"options-helper --data-dir {data_dir.resolve()}"
+    by_asset = {g["asset_key"]: g for g in doc["gaps"]}
+    assert set(by_asset) == {"options_flow", "derived_metrics", "briefing_markdown"}
+    flow, derived, briefing = (
+        by_asset[a] for a in ("options_flow", "derived_metrics", "briefing_markdown")
+    )
+    assert (flow["start"], flow["end"]) == (str(D3), str(D3))
+    assert flow["command"] == f"{prefix} flow --symbol AAPL --as-of {D3} --window 1"
+    assert derived["command"] == (f"{prefix} derived update --symbol AAPL --start {D2} --end {D2}")
+    assert (briefing["symbol"], briefing["start"]) == ("*", str(D2))
+    assert briefing["command"] == f"{prefix} briefing --as-of {D2}"

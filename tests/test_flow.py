@@ -207,6 +207,46 @@ def test_dte_bucket_edges(dte, bucket):
     assert dte_bucket(pd.Series([dte]))[0] == bucket
 
 
+def test_first_stored_session_is_unknown_but_not_a_gap():
+    today = _snap(_row("A", oi=260, volume=30))
+    flow = contract_flow(today, None, session=D1, previous_session=D0, first_session=True)
+    assert not flow["gap"].any()
+    assert (flow["flow_class"] == "unknown").all()
+    assert flow[["oi_prev", "delta_oi", "delta_oi_notional_usd"]].isna().all().all()
+
+
+def test_contract_missing_from_a_snapshot_but_listed_then_is_unknown_not_closed_or_opened():
+    held = _row("HOLE", oi=3000, volume=10, bid=2.9, ask=3.1)
+    # Absent today but listed today (a later snapshot or option_contracts has it).
+    closed_side = _one(_flow([held], [_row("A", oi=5, volume=0)], listed_today={"HOLE"}), "HOLE")
+    assert closed_side["flow_class"] == "unknown"
+    assert np.isnan(closed_side["oi"]) and np.isnan(closed_side["delta_oi"])
+    assert closed_side["oi_prev"] == 3000
+    assert np.isnan(closed_side["delta_oi_notional_usd"])  # not -3000 × 3 × 100 = -$0.9M
+    # Absent from the previous snapshot but listed then.
+    opened_side = _one(_flow([_row("A", oi=5, volume=0)], [held], listed_prev={"HOLE"}), "HOLE")
+    assert opened_side["flow_class"] == "unknown"
+    assert np.isnan(opened_side["oi_prev"]) and np.isnan(opened_side["delta_oi_notional_usd"])
+    assert opened_side["oi"] == 3000
+    # Without the evidence they stay closed and opened.
+    assert _one(_flow([held], [_row("A", oi=5, volume=0)]), "HOLE")["flow_class"] == "closed"
+    assert _one(_flow([_row("A", oi=5, volume=0)], [held]), "HOLE")["flow_class"] == "opened"
+
+
+def test_aggregate_counts_rows_without_a_delta():
+    rows = _rows(
+        [
+            {"contract_symbol": "c1", "strike": 100.0, "delta": 0.5, "delta_oi": 10,
+             "delta_notional_usd": 50_000.0},
+            {"contract_symbol": "c2", "strike": 100.0, "delta": np.nan, "delta_oi": 20,
+             "delta_notional_usd": np.nan},
+        ]
+    )  # fmt: skip
+    out = aggregate_flow(rows, "strike").iloc[0]
+    assert out["delta_notional_usd"] == 50_000.0  # a partial sum ...
+    assert (out["n_no_delta"], out["n_contracts"]) == (1, 2)  # ... and how partial
+
+
 def _rows(records: list[dict]) -> pd.DataFrame:
     """Flow rows with defaults for the columns a test does not care about."""
     base = dict.fromkeys(FLOW_COLUMNS, np.nan) | {

@@ -19,6 +19,7 @@ from options_helper.jobs.compute_flow import compute_flow
 from options_helper.jobs.context import JobContext
 from options_helper.jobs.snapshot_options import snapshot_options
 from options_helper.warehouse.flow_sql import FlowPair, compute_flow_sql
+from options_helper.warehouse.options import upsert_contracts
 from options_helper.warehouse.research import read_flow
 from options_helper.warehouse.snapshots import (
     load_snapshot,
@@ -48,7 +49,7 @@ FULL = ["AAPL", "SPY", "TSLA"]
 HOLEY = "MSFT"  # no snapshot for S2
 
 # Hand-made sessions (Mon, Tue) and expiries.
-D0, D1 = date(2024, 3, 4), date(2024, 3, 5)
+FRI, D0, D1, D2 = date(2024, 3, 1), date(2024, 3, 4), date(2024, 3, 5), date(2024, 3, 6)
 MAY = date(2024, 5, 17)
 
 
@@ -83,14 +84,44 @@ def assert_same_rows(got: pd.DataFrame, want: pd.DataFrame, keys=("session", "co
             assert a.tolist() == b.tolist(), col
 
 
+def _symbols(snapshot: pd.DataFrame | None) -> set[str]:
+    return set() if snapshot is None else set(snapshot["contract_symbol"])
+
+
 def reference(data_dir: Path, symbol: str, session: date) -> pd.DataFrame:
-    """contract_flow on the stored snapshots, as the job computed it before SQL."""
+    """contract_flow on the stored snapshots, with the evidence the job gathers: the first
+    stored session, the neighbouring snapshots and option_contracts."""
     prev_session = calendar.previous_session(session)
+    before_session = calendar.previous_session(prev_session)
+    after_session = calendar.next_session(session)
     with _context(data_dir).warehouse.reader() as conn:
         today = load_snapshot(conn, data_dir, symbol, session)
         previous = load_snapshot(conn, data_dir, symbol, prev_session)
+        before = load_snapshot(conn, data_dir, symbol, before_session)
+        after = load_snapshot(conn, data_dir, symbol, after_session)
+        (first,) = conn.execute(
+            "SELECT min(data_date) FROM options_snapshots WHERE symbol = ?", [symbol]
+        ).fetchone()
+        contracts = conn.execute(
+            "SELECT contract_symbol, status, first_seen, last_seen FROM option_contracts "
+            "WHERE underlying = ?",
+            [symbol],
+        ).df()
     assert today is not None
-    return contract_flow(today, previous, session=session, previous_session=prev_session)
+    first_seen = pd.to_datetime(contracts["first_seen"]).dt.date
+    last_seen = pd.to_datetime(contracts["last_seen"]).dt.date
+    listed_prev = _symbols(before) | set(contracts["contract_symbol"][first_seen <= prev_session])
+    active = (contracts["status"] == "active") & (last_seen >= session)
+    listed_today = _symbols(after) | set(contracts["contract_symbol"][active])
+    return contract_flow(
+        today,
+        previous,
+        session=session,
+        previous_session=prev_session,
+        first_session=first == session,
+        listed_today=listed_today,
+        listed_prev=listed_prev,
+    )
 
 
 def stored(data_dir: Path, symbol: str, start: date, end: date) -> pd.DataFrame:
@@ -141,8 +172,9 @@ def test_report_counts_rows_and_names_gap_sessions(sim_dir, sim_window):
         a = by_symbol[symbol]
         assert a.status == "success" and (a.min_event, a.max_event) == (S1, S3)
         assert a.rows == len(stored(sim_dir, symbol, S1, S3)) > 0
-        # S1's previous session (S1 - 1) was never snapshotted.
-        assert a.extra["gap_sessions"] == [str(S1)]
+        # S1 is the first stored snapshot: no earlier one to compare, but not a data gap.
+        assert a.extra["gap_sessions"] == []
+        assert a.extra["first_sessions"] == [str(S1)]
 
 
 @slow
@@ -304,6 +336,8 @@ def hand_dir(data_dir: Path) -> Path:
     # NaN stored as NULL on one side and as a real NaN on the other: both mean "missing".
     _write(data_dir, "XYZ", D0, PREV, nan_as_null=True)
     _write(data_dir, "XYZ", D1, TODAY, nan_as_null=False)
+    # GAPY has history (Friday) but no snapshot for D0: D1 is over a real gap.
+    _write(data_dir, "GAPY", FRI, PREV, nan_as_null=False)
     _write(data_dir, "GAPY", D1, TODAY, nan_as_null=False)
     return data_dir
 
@@ -341,6 +375,59 @@ def test_missing_previous_snapshot_makes_every_row_a_gap(hand_dir):
     assert set(rows["flow_class"]) == {"unknown"}
     assert rows[["oi_prev", "volume_prev", "delta_oi", "delta_oi_notional_usd"]].isna().all().all()
     assert_same_rows(rows, reference(hand_dir, "GAPY", D1)[_table_columns()])
+
+
+def test_first_stored_session_is_unknown_but_not_a_gap(hand_dir):
+    _write(hand_dir, "NEWY", D1, TODAY, nan_as_null=False)
+    report = compute_flow(_context(hand_dir), ["NEWY"], as_of=D1)
+    a = report.assets[0]
+    assert (a.extra["gap_sessions"], a.extra["first_sessions"]) == ([], [str(D1)])
+    rows = stored(hand_dir, "NEWY", D1, D1)
+    assert not rows["gap"].any() and set(rows["flow_class"]) == {"unknown"}
+    assert rows["delta_oi"].isna().all()
+    assert_same_rows(rows, reference(hand_dir, "NEWY", D1)[_table_columns()])
+
+
+def test_contract_absent_from_one_snapshot_is_unknown_not_closed_then_opened(hand_dir):
+    held = _row("HOLE", oi=3000, volume=10, bid=2.9, ask=3.1)
+    _write(hand_dir, "HOL", D0, [held, _row("A", oi=5, volume=0)], nan_as_null=False)
+    _write(hand_dir, "HOL", D1, [_row("A", oi=5, volume=0)], nan_as_null=False)
+    _write(hand_dir, "HOL", D2, [held, _row("A", oi=5, volume=0)], nan_as_null=False)
+    assert compute_flow(_context(hand_dir), ["HOL"], as_of=D2, window=2).status == "success"
+    rows = stored(hand_dir, "HOL", D1, D2)
+    hole = rows[rows["contract_symbol"] == "HOLE"]
+    assert hole["flow_class"].tolist() == ["unknown", "unknown"]
+    # Not -3000 then +3000 contracts at $3.00: ∓$0.9M of notional that never traded.
+    assert hole["delta_oi_notional_usd"].isna().all()
+    for session in (D1, D2):
+        want = reference(hand_dir, "HOL", session)
+        got = rows[[_as_date(x) == session for x in rows["session"]]]
+        assert_same_rows(got, want[_table_columns()])
+
+
+def test_contract_still_active_in_option_contracts_is_unknown_not_closed(hand_dir):
+    _write(hand_dir, "ACT", D0, [_row("LISTED", oi=300, volume=1)], nan_as_null=False)
+    _write(hand_dir, "ACT", D1, [_row("A", oi=5, volume=0)], nan_as_null=False)
+    contracts = pa.table(
+        {
+            "contract_symbol": ["LISTED"],
+            "underlying": ["ACT"],
+            "expiry": pa.array([MAY], pa.date32()),
+            "strike": [100.0],
+            "option_type": ["call"],
+            "status": ["active"],
+            "first_seen": pa.array([D0], pa.date32()),
+            "last_seen": pa.array([D1], pa.date32()),
+            "provider": ["sim"],
+        }
+    )
+    with _context(hand_dir).warehouse.writer() as conn:
+        upsert_contracts(conn, contracts)
+    compute_flow(_context(hand_dir), ["ACT"], as_of=D1)
+    rows = stored(hand_dir, "ACT", D1, D1).set_index("contract_symbol")
+    assert rows.loc["LISTED", "flow_class"] == "unknown"
+    assert rows.loc["A", "flow_class"] == "opened"  # option_contracts does not know it
+    assert_same_rows(rows.reset_index(), reference(hand_dir, "ACT", D1)[_table_columns()])
 
 
 def test_contract_expiring_today_and_absent_is_closed_when_not_expired_ok(hand_dir):

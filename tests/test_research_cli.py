@@ -111,12 +111,13 @@ def test_flow_command_groups_and_persists(demo_dir):
     assert r.exit_code == 2 and "unknown --group-by" in r.stderr
 
 
-def test_first_demo_session_flow_is_a_reported_gap(demo_dir):
+def test_first_demo_session_flow_is_unknown_but_not_a_gap(demo_dir):
+    # The first stored snapshot has nothing earlier to compare: unknown, not a data gap.
     first = _q(demo_dir, "SELECT min(session) FROM options_flow WHERE symbol = 'SPY'")[0][0]
     assert _q(
         demo_dir,
-        f"SELECT bool_and(gap), min(flow_class) FROM options_flow WHERE symbol = 'SPY' AND session = '{first}'",
-    ) == [(True, "unknown")]
+        f"SELECT bool_or(gap), max(flow_class) FROM options_flow WHERE symbol = 'SPY' AND session = '{first}'",
+    ) == [(False, "unknown")]
 
 
 def test_derived_update_show_stats(demo_dir):

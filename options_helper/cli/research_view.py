@@ -33,7 +33,9 @@ def flow_tables(report: JobReport, views: dict[str, pd.DataFrame], by: str) -> G
             counts = {
                 c[2:]: int(r[c])
                 for c in df.columns
-                if c.startswith("n_") and c not in ("n_contracts", "n_quiet", "n_sessions") and r[c]
+                if c.startswith("n_")
+                and c not in ("n_contracts", "n_quiet", "n_sessions", "n_no_delta")
+                and r[c]
             }
             top_class = max(counts, key=counts.get) if counts else "quiet"
             classes = f"{top_class} {counts.get(top_class, 0)}/{int(r['n_contracts'])}"
@@ -42,7 +44,7 @@ def flow_tables(report: JobReport, views: dict[str, pd.DataFrame], by: str) -> G
                 str(r["option_type"]),
                 _num(r["delta_oi"]),
                 _num(r["delta_oi_notional_usd"]),
-                _num(r["delta_notional_usd"]),
+                _delta_notional(r),
                 _num(r["volume_prev"]),
                 classes,
             )
@@ -54,7 +56,19 @@ def flow_tables(report: JobReport, views: dict[str, pd.DataFrame], by: str) -> G
         parts.append(
             f"[yellow]gap: {a.partition_key} has no previous-session snapshot for {', '.join(a.extra['gap_sessions'])}; those rows are 'unknown'[/yellow]"
         )
+    for a in report.assets:
+        if a.extra.get("first_sessions"):
+            parts.append(
+                f"[dim]{a.partition_key}: {', '.join(a.extra['first_sessions'])} is its first stored snapshot; those rows are 'unknown' (no earlier snapshot to compare)[/dim]"
+            )
     return Group(*parts)
+
+
+def _delta_notional(r: pd.Series) -> str:
+    """The delta-notional sum, flagged partial when some rows have no delta."""
+    missing = int(r.get("n_no_delta", 0) or 0)
+    text = _num(r["delta_notional_usd"])
+    return f"{text} ({missing} w/o Δ)" if missing else text
 
 
 _SHOW = (

@@ -9,6 +9,7 @@ count at the close of the session before S. So the ΔOI between the snapshots of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
@@ -131,13 +132,16 @@ def contract_flow(
     session: date,
     previous_session: date,
     today_expired_ok: bool = True,
+    first_session: bool = False,
+    listed_today: Iterable[str] = (),
+    listed_prev: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Per-contract flow between the snapshots of ``previous_session`` and ``session``.
 
     One row per contract present today or yesterday, except contracts that are absent today
     because they expired. The absent side of an ``opened`` / ``closed`` contract counts as zero
-    open interest and zero volume (not listed then). With ``previous`` None (the previous
-    session's snapshot is missing) every row is a gap: ``unknown``, ΔOI NaN, never bridged.
+    open interest and zero volume (not listed then). With ``previous`` None every row is
+    ``unknown`` with ΔOI NaN, never bridged; it is a ``gap`` unless ``first_session``.
 
     Args:
         today: snapshot of ``session`` (snapshot columns, see docs/pricing.md).
@@ -145,6 +149,13 @@ def contract_flow(
         today_expired_ok: a contract expiring on ``session`` that is missing from today's
             snapshot counts as expired (dropped), not ``closed``; providers often drop
             contracts on their expiration day.
+        first_session: ``session`` is the symbol's first stored snapshot, so no previous one
+            is expected: its rows are ``unknown`` but not a data gap.
+        listed_today: contracts other evidence shows listed on ``session`` (a later snapshot,
+            ``option_contracts``): absent from today's snapshot they are ``unknown``, not
+            ``closed`` (a hole in the snapshot, not a delisting).
+        listed_prev: likewise for ``previous_session``: absent from the previous snapshot
+            they are ``unknown``, not ``opened``.
 
     Returns:
         FLOW_COLUMNS, values for ``closed`` rows (mark, delta, spot) from their last snapshot.
@@ -180,12 +191,23 @@ def contract_flow(
     expired = (dte <= 0) if today_expired_ok else (dte < 0)
     flow_class = classify_flow(out["delta_oi"], out["oi_prev"], out["volume_prev"])
     if previous is not None:
+        # A contract missing from one snapshot but listed then is a hole in the data: ΔOI
+        # against an assumed zero would book its whole open interest as opened or closed.
+        # Its missing side is unknown, not zero.
+        prev_hole = ~in_prev & symbols.isin(list(listed_prev))
+        today_hole = ~in_today & symbols.isin(list(listed_today))
         flow_class = flow_class.mask(~in_prev, "opened").mask(~in_today, "closed")
+        flow_class = flow_class.mask(prev_hole | today_hole, "unknown")
+        for name in ("oi_prev", "volume_prev"):
+            out[name] = out[name].mask(prev_hole)
+        for name in ("oi", "volume"):
+            out[name] = out[name].mask(today_hole)
+        out["delta_oi"] = out["delta_oi"].mask(prev_hole | today_hole)
     out["flow_class"] = flow_class
     out["volume_notional_usd"] = _times(out["volume_prev"], out["mark"])
     out["delta_oi_notional_usd"] = _times(out["delta_oi"], out["mark"])
     out["delta_notional_usd"] = _times(out["delta_oi"], out["delta"] * out["spot"])
-    out["gap"] = previous is None
+    out["gap"] = previous is None and not first_session
     out["session"] = session
     out["prev_session"] = previous_session
     return out.loc[in_today | ~expired, FLOW_COLUMNS].reset_index(drop=True)
@@ -210,7 +232,8 @@ def aggregate_flow(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     Returns:
         The group keys, ``option_type`` (one row per call / put group), SUM_COLUMNS summed
         over known values (NaN when none is known), ``n_contracts``, one ``n_<class>`` count
-        per flow class, and ``gap`` (any row a gap).
+        per flow class, ``n_no_delta`` (rows without a delta, missing from the
+        delta-notional sum), and ``gap`` (any row a gap).
     """
     if by not in GROUP_KEYS:
         raise ValueError(f"unknown group-by {by!r}; expected one of {', '.join(GROUP_KEYS)}")
@@ -221,7 +244,10 @@ def aggregate_flow(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     for cls in FLOW_CLASSES:
         df[f"n_{cls}"] = (df["flow_class"] == cls).astype(int)
     df["n_contracts"] = 1
-    counts = ["n_contracts", *(f"n_{cls}" for cls in FLOW_CLASSES)]
+    # Rows without a delta drop out of the delta-notional sum: the count makes a partial sum
+    # visible.
+    df["n_no_delta"] = df["delta"].isna().astype(int)
+    counts = ["n_contracts", *(f"n_{cls}" for cls in FLOW_CLASSES), "n_no_delta"]
     grouped = df.groupby(keys, dropna=False, sort=True)
     out = grouped[SUM_COLUMNS].sum(min_count=1)
     out[counts] = grouped[counts].sum()

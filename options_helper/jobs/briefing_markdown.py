@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 DISCLAIMER = "Not financial advice. For research only."
 
 
 def _f(x: Any, fmt: str = ",.2f", none: str = "n/a") -> str:
+    """``x`` formatted; fixed-point values round half up on their shortest decimal form, so a
+    half-cent mark 5.475 (stored as 5.47499…) prints 5.48, not 5.47."""
     if x is None:
         return none
     try:
+        if isinstance(x, float) and math.isfinite(x) and fmt.endswith("f"):
+            with localcontext(rounding=ROUND_HALF_UP):
+                return format(Decimal(repr(float(x))), fmt)
         return format(x, fmt)
     except (TypeError, ValueError):
         return str(x)

@@ -15,7 +15,12 @@ from options_helper.jobs.postchecks import run_post_checks
 from options_helper.jobs.report import AssetResult, JobReport
 from options_helper.jobs.research_common import resolve_research_date
 from options_helper.jobs.writes import storage_failure
-from options_helper.warehouse.flow_sql import FlowPair, compute_flow_sql, snapshot_paths
+from options_helper.warehouse.flow_sql import (
+    FlowPair,
+    compute_flow_sql,
+    first_snapshot_dates,
+    snapshot_paths,
+)
 from options_helper.warehouse.research import flow_counts, read_flow
 
 JOB_NAME = "compute_flow"
@@ -62,7 +67,12 @@ def compute_flow(
                 "success",
                 min_event=sessions[0],
                 max_event=sessions[-1],
-                extra={"gap_sessions": [str(p.session) for p in pairs if p.prev_path is None]},
+                extra={
+                    "gap_sessions": [
+                        str(p.session) for p in pairs if p.prev_path is None and not p.first
+                    ],
+                    "first_sessions": [str(p.session) for p in pairs if p.first],
+                },
             )
             for symbol, pairs in planned.items()
         }
@@ -88,11 +98,15 @@ def _plan(
 ) -> tuple[dict[str, list[FlowPair]], dict[str, AssetResult]]:
     """Pairs to compute per symbol, and a not_found result for each symbol missing a session.
 
-    A snapshot counts only if its file exists; a missing previous one makes the pair a gap.
+    A snapshot counts only if its file exists; a missing previous one makes the pair a gap,
+    unless the session is the symbol's first stored snapshot (nothing earlier to compare).
     """
     prev = {s: calendar.previous_session(s) for s in sessions}
+    before = {s: calendar.previous_session(prev[s]) for s in sessions}
+    after = {s: calendar.next_session(s) for s in sessions}
     with ctx.warehouse.reader() as conn:
-        paths = snapshot_paths(conn, symbols, prev[sessions[0]], sessions[-1])
+        paths = snapshot_paths(conn, symbols, before[sessions[0]], after[sessions[-1]])
+        first = first_snapshot_dates(conn, symbols)
     data_dir = ctx.config.data_dir
     found = {key: rel for key, rel in paths.items() if (data_dir / rel).exists()}
     planned: dict[str, list[FlowPair]] = {}
@@ -110,7 +124,16 @@ def _plan(
             )
             continue
         planned[symbol] = [
-            FlowPair(symbol, s, prev[s], found[(symbol, s)], found.get((symbol, prev[s])))
+            FlowPair(
+                symbol,
+                s,
+                prev[s],
+                found[(symbol, s)],
+                found.get((symbol, prev[s])),
+                first=first.get(symbol) == s,
+                before_path=found.get((symbol, before[s])),
+                after_path=found.get((symbol, after[s])),
+            )
             for s in sessions
         ]
     return planned, failed

@@ -56,4 +56,5 @@ def gaps_report(
         assets=assets,
         symbols=symbols,
         lookback_sessions=lookback_sessions,
+        db_path=config.db_path,
     )

@@ -1,12 +1,16 @@
 """``db gaps``: expected XNYS sessions missing from the data, as ranges with backfill commands,
 and derived rows whose source snapshot is gone.
 
-A snapshot session counts as stored only when its index row exists *and* its file is on disk:
-a Parquet file deleted by hand keeps its index row, and is a gap all the same.
+Every asset the pipeline writes is covered. A snapshot session counts as stored only when its
+index row exists *and* its file is on disk (a Parquet file deleted by hand keeps its index row,
+and is a gap all the same); a briefing session counts when its Markdown file is on disk.
+Commands carry ``--data-dir`` / ``--db`` when those are not the defaults, so a pasted command
+fills the warehouse that was inspected, not ``./data``.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from options_helper.config import SETTINGS_BY_NAME
 from options_helper.domain import calendar
 from options_helper.files.present import present_files
 from options_helper.warehouse import Warehouse
@@ -26,27 +31,58 @@ GAP_ASSETS = {
     "candles_daily": "SELECT symbol, session FROM candles_daily GROUP BY ALL",
     "options_bars": "SELECT underlying, session FROM options_bars GROUP BY ALL",
     "options_snapshot_file": "SELECT symbol, data_date, path FROM options_snapshots",
+    "options_flow": "SELECT symbol, session FROM options_flow GROUP BY ALL",
+    "derived_metrics": "SELECT symbol, session FROM derived_metrics GROUP BY ALL",
 }
-# Assets whose rows can outlive what they were computed from (listed as orphans, not gaps).
+# Per-session, not per-symbol: stored as files under <data>/reports/briefing/.
+BRIEFING_ASSET = "briefing_markdown"
+ALL_SYMBOLS = "*"
+# Assets whose rows can outlive what they were computed from (also listed as orphans).
 ORPHAN_ASSETS = ("derived_metrics",)
-GAPS_ASSET_KEYS = (*GAP_ASSETS, *ORPHAN_ASSETS)
+GAPS_ASSET_KEYS = (*GAP_ASSETS, BRIEFING_ASSET)
 INDEX_ROW_GONE = "snapshot index row gone"
 FILE_MISSING = "snapshot file missing"
 
 
-def backfill_command(asset: str, symbol: str, start: date, end: date) -> str:
-    """The exact command that fills ``[start, end]`` for one symbol."""
+def cli_prefix(data_dir: Path | None = None, db_path: Path | None = None) -> str:
+    """``options-helper`` plus ``--data-dir`` / ``--db`` where they differ from the defaults
+    (absolute paths, shell-quoted), so the command works pasted into any directory."""
+    parts = ["options-helper"]
+    default_dir = Path(SETTINGS_BY_NAME["data_dir"].default).resolve()
+    if data_dir is not None and data_dir.resolve() != default_dir:
+        parts += ["--data-dir", shlex.quote(str(data_dir.resolve()))]
+    default_db = (data_dir if data_dir is not None else default_dir).resolve() / "warehouse.duckdb"
+    if db_path is not None and db_path.resolve() != default_db:
+        parts += ["--db", shlex.quote(str(db_path.resolve()))]
+    return " ".join(parts)
+
+
+def backfill_command(
+    asset: str, symbol: str, start: date, end: date, *, prefix: str = "options-helper"
+) -> str:
+    """The exact command that fills ``[start, end]`` for one symbol.
+
+    Args:
+        prefix: ``cli_prefix(data_dir, db_path)`` of the warehouse inspected.
+    """
     if asset == "candles_daily":
-        return f"options-helper ingest candles --symbol {symbol} --start {start} --end {end}"
+        return f"{prefix} ingest candles --symbol {symbol} --start {start} --end {end}"
     if asset == "options_bars":
         days = (end - start).days + 1
-        return (
-            f"options-helper ingest options-bars --symbol {symbol} --end {end} "
-            f"--lookback-days {days}"
+        return f"{prefix} ingest options-bars --symbol {symbol} --end {end} --lookback-days {days}"
+    if asset == "options_flow":
+        window = calendar.sessions_distance(start, end) + 1
+        return f"{prefix} flow --symbol {symbol} --as-of {end} --window {window}"
+    if asset == "derived_metrics":
+        return f"{prefix} derived update --symbol {symbol} --start {start} --end {end}"
+    if asset == BRIEFING_ASSET:
+        # One briefing per session: the command only takes --as-of.
+        return " && ".join(
+            f"{prefix} briefing --as-of {d}" for d in calendar.sessions_between(start, end)
         )
     if start == end:
-        return f"options-helper snapshot-options --symbol {symbol} --as-of {start}"
-    return f"options-helper snapshot-options --symbol {symbol} --start {start} --end {end}"
+        return f"{prefix} snapshot-options --symbol {symbol} --as-of {start}"
+    return f"{prefix} snapshot-options --symbol {symbol} --start {start} --end {end}"
 
 
 @dataclass
@@ -120,15 +156,18 @@ def find_gaps(
     assets: list[str] | None = None,
     symbols: list[str] | None = None,
     lookback_sessions: int | None = None,
+    db_path: Path | None = None,
 ) -> GapsReport:
     """Missing sessions per asset and symbol, from each symbol's first stored session (or the
     last ``lookback_sessions``) through ``as_of``; and derived rows whose snapshot is gone.
 
     Args:
         data_dir: the data root snapshot paths are relative to (missing files are gaps).
+        db_path: the warehouse file, named in the commands when not the default.
     """
     require_schema(warehouse)
     report = GapsReport(as_of)
+    prefix = cli_prefix(data_dir, db_path)
     floor = calendar.sessions_ending(as_of, lookback_sessions)[0] if lookback_sessions else None
     wanted = assets or list(GAPS_ASSET_KEYS)
     with warehouse.reader() as conn:
@@ -137,9 +176,24 @@ def find_gaps(
     for asset, rows in data.items():
         if symbols:  # before listing snapshot folders: only the symbols asked about
             rows = [r for r in rows if r[0] in symbols]
-        _asset_gaps(report, asset, _by_symbol(asset, rows, data_dir), floor)
-    report.orphans = _orphans(sources, data_dir, floor)
+        _asset_gaps(report, asset, _by_symbol(asset, rows, data_dir), floor, prefix)
+    if BRIEFING_ASSET in wanted:
+        briefed = _briefing_sessions(data_dir)
+        if briefed:
+            _asset_gaps(report, BRIEFING_ASSET, {ALL_SYMBOLS: (briefed, briefed)}, floor, prefix)
+    report.orphans = _orphans(sources, data_dir, floor, prefix)
     return report
+
+
+def _briefing_sessions(data_dir: Path) -> list[date]:
+    """Sessions with a briefing Markdown file under ``<data>/reports/briefing/``."""
+    out = []
+    for path in (data_dir / "reports" / "briefing").glob("*.md"):
+        try:
+            out.append(date.fromisoformat(path.stem))
+        except ValueError:
+            continue  # not a briefing of ours
+    return out
 
 
 def _by_symbol(
@@ -165,6 +219,7 @@ def _asset_gaps(
     asset: str,
     by_symbol: dict[str, tuple[list[date], list[date]]],
     floor: date | None,
+    prefix: str,
 ) -> None:
     as_of = report.as_of
     for sym in sorted(by_symbol):
@@ -184,12 +239,19 @@ def _asset_gaps(
         report.checked.append(checked)
         for start, end, n in ranges:
             report.gaps.append(
-                GapRange(asset, sym, start, end, n, backfill_command(asset, sym, start, end))
+                GapRange(
+                    asset,
+                    sym,
+                    start,
+                    end,
+                    n,
+                    backfill_command(asset, sym, start, end, prefix=prefix),
+                )
             )
 
 
 def _orphans(
-    sources: list[tuple[str, date, str | None]], data_dir: Path, floor: date | None
+    sources: list[tuple[str, date, str | None]], data_dir: Path, floor: date | None, prefix: str
 ) -> list[OrphanRange]:
     """Derived rows whose snapshot index row is gone or whose file is missing, one entry per
     symbol and reason, with the command that removes them (`derived update`)."""
@@ -210,7 +272,7 @@ def _orphans(
             max(days),
             len(days),
             reason,
-            f"options-helper derived update --symbol {sym}",
+            f"{prefix} derived update --symbol {sym}",
         )
         for (sym, reason), days in sorted(found.items())
     ]

@@ -126,7 +126,11 @@ def q_checks(cfg: Config, window_days: int) -> pd.DataFrame:
 def q_gaps(cfg: Config, lookback_sessions: int) -> GapsReport:
     as_of = calendar.latest_completed_session(datetime.now(UTC))
     return find_gaps(
-        _wh(cfg), data_dir=cfg.data_dir, as_of=as_of, lookback_sessions=lookback_sessions
+        _wh(cfg),
+        data_dir=cfg.data_dir,
+        as_of=as_of,
+        lookback_sessions=lookback_sessions,
+        db_path=cfg.db_path,
     )
 
 

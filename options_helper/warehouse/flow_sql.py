@@ -28,13 +28,22 @@ from options_helper.warehouse.upsert import registered
 
 
 class FlowPair(NamedTuple):
-    """One session of one symbol to compute; ``prev_path`` None means a gap."""
+    """One session of one symbol to compute.
+
+    ``prev_path`` None means no previous snapshot: a gap, unless ``first`` (``session`` is the
+    symbol's first stored snapshot). ``before_path`` / ``after_path`` are the snapshots of the
+    sessions before ``prev_session`` and after ``session``, if stored: a contract they hold
+    was listed in between, so its absence from one side is a hole, not an opening/closing.
+    """
 
     symbol: str
     session: date
     prev_session: date
     today_path: str
     prev_path: str | None
+    first: bool = False
+    before_path: str | None = None
+    after_path: str | None = None
 
 
 _PAIRS_SCHEMA = pa.schema(
@@ -44,6 +53,9 @@ _PAIRS_SCHEMA = pa.schema(
         ("prev_session", pa.date32()),
         ("today_path", pa.string()),
         ("prev_path", pa.string()),
+        ("first", pa.bool_()),
+        ("before_path", pa.string()),
+        ("after_path", pa.string()),
     ]
 )
 _PAIRS, _SIDES = "_flow_pairs", "_flow_sides"
@@ -93,37 +105,83 @@ WITH sides AS (
         {_num("oi")} AS oi, {_num("volume")} AS volume
     FROM {_SIDES}
 ), today AS (
-    SELECT p.symbol, p.session, p.prev_session, p.prev_path IS NULL AS no_prev, s.*
+    SELECT
+        p.symbol, p.session, p.prev_session, p.prev_path IS NULL AS no_prev,
+        p.prev_path IS NULL AND NOT p.first AS gap, s.*
     FROM {_PAIRS} p JOIN sides s ON s.path = p.today_path
 ), prev AS (
     SELECT p.symbol, p.session, p.prev_session, s.*
     FROM {_PAIRS} p JOIN sides s ON s.path = p.prev_path
-), joined AS (
+), listed AS (
+    -- Contracts other evidence shows listed on the pair's previous session ('prev') or on
+    -- its session ('today'): a neighbouring snapshot, or option_contracts.
+    SELECT p.symbol, p.session, s.contract_symbol, 'prev' AS side
+    FROM {_PAIRS} p JOIN sides s ON s.path = p.before_path
+    UNION
+    SELECT p.symbol, p.session, c.contract_symbol, 'prev' AS side
+    FROM {_PAIRS} p JOIN option_contracts c
+        ON c.underlying = p.symbol AND c.first_seen <= p.prev_session
+    UNION
+    SELECT p.symbol, p.session, s.contract_symbol, 'today' AS side
+    FROM {_PAIRS} p JOIN sides s ON s.path = p.after_path
+    UNION
+    SELECT p.symbol, p.session, c.contract_symbol, 'today' AS side
+    FROM {_PAIRS} p JOIN option_contracts c
+        ON c.underlying = p.symbol AND c.status = 'active' AND c.last_seen >= p.session
+), paired AS (
     SELECT
         coalesce(t.symbol, y.symbol) AS symbol,
         coalesce(t.session, y.session) AS session,
         coalesce(t.prev_session, y.prev_session) AS prev_session,
-        coalesce(t.no_prev, false) AS gap,
+        coalesce(t.no_prev, false) AS no_prev,
+        coalesce(t.gap, false) AS gap,
         t.contract_symbol IS NOT NULL AS in_today,
         y.contract_symbol IS NOT NULL AS in_prev,
         coalesce(t.contract_symbol, y.contract_symbol) AS contract_symbol,
-        -- A closed contract is described by its last snapshot (no coalesce: a NULL today
-        -- stays NULL, as in the reference).
-        CASE WHEN in_today THEN t.expiry ELSE y.expiry END AS expiry,
-        CASE WHEN in_today THEN t.strike ELSE y.strike END AS strike,
-        CASE WHEN in_today THEN t.option_type ELSE y.option_type END AS option_type,
-        CASE WHEN in_today THEN t.spot ELSE y.spot END AS spot,
-        CASE WHEN in_today THEN t.mark ELSE y.mark END AS mark,
-        CASE WHEN in_today THEN t.delta ELSE y.delta END AS delta,
-        -- The absent side was not listed then: zero open interest and zero volume.
-        CASE WHEN in_today THEN t.oi ELSE 0::DOUBLE END AS oi,
-        CASE WHEN in_today THEN t.volume ELSE 0::DOUBLE END AS volume,
-        CASE WHEN gap THEN NULL WHEN in_prev THEN y.oi ELSE 0::DOUBLE END AS oi_prev,
-        CASE WHEN gap THEN NULL WHEN in_prev THEN y.volume ELSE 0::DOUBLE END AS volume_prev
+        t.expiry AS t_expiry, y.expiry AS y_expiry, t.strike AS t_strike, y.strike AS y_strike,
+        t.option_type AS t_option_type, y.option_type AS y_option_type,
+        t.spot AS t_spot, y.spot AS y_spot, t.mark AS t_mark, y.mark AS y_mark,
+        t.delta AS t_delta, y.delta AS y_delta, t.oi AS t_oi, y.oi AS y_oi,
+        t.volume AS t_volume, y.volume AS y_volume
     FROM today t
     FULL OUTER JOIN prev y
         ON t.symbol = y.symbol AND t.session = y.session
         AND t.contract_symbol = y.contract_symbol
+), holed AS (
+    SELECT
+        r.*,
+        -- Missing from one snapshot but listed then: a hole in the data, not an opening or
+        -- closing; that side is unknown, not zero.
+        NOT r.no_prev AND NOT r.in_prev AND lp.contract_symbol IS NOT NULL AS prev_hole,
+        NOT r.in_today AND lt.contract_symbol IS NOT NULL AS today_hole
+    FROM paired r
+    LEFT JOIN (SELECT DISTINCT symbol, session, contract_symbol FROM listed WHERE side = 'prev') lp
+        ON lp.symbol = r.symbol AND lp.session = r.session
+        AND lp.contract_symbol = r.contract_symbol
+    LEFT JOIN (SELECT DISTINCT symbol, session, contract_symbol FROM listed WHERE side = 'today') lt
+        ON lt.symbol = r.symbol AND lt.session = r.session
+        AND lt.contract_symbol = r.contract_symbol
+), joined AS (
+    SELECT
+        symbol, session, prev_session, no_prev, gap, in_today, in_prev, prev_hole, today_hole,
+        contract_symbol,
+        -- A closed contract is described by its last snapshot (no coalesce: a NULL today
+        -- stays NULL, as in the reference).
+        CASE WHEN in_today THEN t_expiry ELSE y_expiry END AS expiry,
+        CASE WHEN in_today THEN t_strike ELSE y_strike END AS strike,
+        CASE WHEN in_today THEN t_option_type ELSE y_option_type END AS option_type,
+        CASE WHEN in_today THEN t_spot ELSE y_spot END AS spot,
+        CASE WHEN in_today THEN t_mark ELSE y_mark END AS mark,
+        CASE WHEN in_today THEN t_delta ELSE y_delta END AS delta,
+        -- The absent side was not listed then: zero open interest and zero volume.
+        CASE WHEN in_today THEN t_oi WHEN today_hole THEN NULL ELSE 0::DOUBLE END AS oi,
+        CASE WHEN in_today THEN t_volume WHEN today_hole THEN NULL ELSE 0::DOUBLE END
+            AS volume,
+        CASE WHEN no_prev OR prev_hole THEN NULL WHEN in_prev THEN y_oi ELSE 0::DOUBLE END
+            AS oi_prev,
+        CASE WHEN no_prev OR prev_hole THEN NULL WHEN in_prev THEN y_volume ELSE 0::DOUBLE END
+            AS volume_prev
+    FROM holed
 ), flow AS (
     SELECT
         *,
@@ -145,7 +203,7 @@ SELECT
     CASE WHEN delta_oi = 0 THEN 0::DOUBLE ELSE delta_oi * (delta * spot) * $multiplier END
         AS delta_notional_usd,
     CASE
-        WHEN gap THEN 'unknown'
+        WHEN no_prev OR prev_hole OR today_hole THEN 'unknown'
         WHEN NOT in_today THEN 'closed'
         WHEN NOT in_prev THEN 'opened'
         WHEN delta_oi IS NULL OR oi_prev IS NULL THEN 'unknown'
@@ -176,6 +234,16 @@ def snapshot_paths(
     return {(symbol, data_date): path for symbol, data_date, path in rows}
 
 
+def first_snapshot_dates(conn: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date]:
+    """The data date of each symbol's first indexed snapshot (symbols without one left out)."""
+    rows = conn.execute(
+        "SELECT symbol, min(data_date) FROM options_snapshots "
+        "WHERE list_contains(?::VARCHAR[], symbol) GROUP BY symbol",
+        [symbols],
+    ).fetchall()
+    return dict(rows)
+
+
 def compute_flow_sql(
     conn: duckdb.DuckDBPyConnection,
     data_dir: Path,
@@ -190,8 +258,7 @@ def compute_flow_sql(
     ``pairs`` are deleted first, so re-running is idempotent.
 
     Args:
-        pairs: (symbol, session, prev_session, today's snapshot path, previous snapshot path
-            or None for a gap); paths relative to ``data_dir``, files known to exist.
+        pairs: see ``FlowPair``; paths relative to ``data_dir``, files known to exist.
         today_expired_ok: as in ``domain.flow.contract_flow``.
 
     Returns:
@@ -199,13 +266,28 @@ def compute_flow_sql(
     """
     if not pairs:
         return 0
-    if len({(p[0], p[1]) for p in pairs}) != len(pairs):
+    if len({(p.symbol, p.session) for p in pairs}) != len(pairs):
         raise ValueError("flow pairs repeat a (symbol, session)")
+
+    def absolute(rel: str | None) -> str | None:
+        return None if rel is None else str(data_dir / rel)
+
     full = [
-        (p[0], p[1], p[2], str(data_dir / p[3]), None if p[4] is None else str(data_dir / p[4]))
+        FlowPair(
+            p.symbol,
+            p.session,
+            p.prev_session,
+            str(data_dir / p.today_path),
+            absolute(p.prev_path),
+            p.first,
+            absolute(p.before_path),
+            absolute(p.after_path),
+        )
         for p in pairs
     ]
-    files = sorted({p[3] for p in full} | {p[4] for p in full if p[4] is not None})
+    files = sorted(
+        {f for p in full for f in (p.today_path, p.prev_path, p.before_path, p.after_path) if f}
+    )
     globbed = next((f for f in files if _GLOB_CHARS & set(f)), None)
     if globbed is not None:
         raise BadInputError(
