@@ -123,6 +123,10 @@ def _alternatives(span: str) -> list[str]:
     return [first, *(f"{first.split()[0]} {other}" for other in others)]
 
 
+# A field right after the program name holds global options (" --data-dir X" or "").
+GLOBAL_FLAGS_SLOT = "options-helper" + VALUE + " "
+
+
 def command_hints() -> list[tuple[str, str]]:
     """(where, command line) of each `options-helper ...` in backticks, each backticked span
     that begins with a command's name (`db init`), and each string that is a command line
@@ -137,6 +141,8 @@ def command_hints() -> list[tuple[str, str]]:
                 hints += [(where, line) for line in _alternatives(span)]
         if text.startswith("options-helper ") and text not in NOT_COMMAND_LINES:
             hints.append((where, text.removeprefix("options-helper ")))
+        elif text.startswith(GLOBAL_FLAGS_SLOT):  # f"options-helper{flags} ingest ..."
+            hints.append((where, text.removeprefix(GLOBAL_FLAGS_SLOT)))
     return hints
 
 

@@ -44,10 +44,10 @@ INDEX_ROW_GONE = "snapshot index row gone"
 FILE_MISSING = "snapshot file missing"
 
 
-def cli_prefix(data_dir: Path | None = None, db_path: Path | None = None) -> str:
-    """``options-helper`` plus ``--data-dir`` / ``--db`` where they differ from the defaults
-    (absolute paths, shell-quoted), so the command works pasted into any directory."""
-    parts = ["options-helper"]
+def global_flags(data_dir: Path | None = None, db_path: Path | None = None) -> str:
+    """`` --data-dir X`` / `` --db Y`` (leading space) where they differ from the defaults
+    (absolute paths, shell-quoted), so a command works pasted into any directory; else ""."""
+    parts = [""]
     default_dir = Path(SETTINGS_BY_NAME["data_dir"].default).resolve()
     if data_dir is not None and data_dir.resolve() != default_dir:
         parts += ["--data-dir", shlex.quote(str(data_dir.resolve()))]
@@ -57,32 +57,32 @@ def cli_prefix(data_dir: Path | None = None, db_path: Path | None = None) -> str
     return " ".join(parts)
 
 
-def backfill_command(
-    asset: str, symbol: str, start: date, end: date, *, prefix: str = "options-helper"
-) -> str:
+def backfill_command(asset: str, symbol: str, start: date, end: date, *, flags: str = "") -> str:
     """The exact command that fills ``[start, end]`` for one symbol.
 
     Args:
-        prefix: ``cli_prefix(data_dir, db_path)`` of the warehouse inspected.
+        flags: ``global_flags(data_dir, db_path)`` of the warehouse inspected. The commands are
+            written out as `options-helper{flags} ...` so the docs-drift test checks them.
     """
     if asset == "candles_daily":
-        return f"{prefix} ingest candles --symbol {symbol} --start {start} --end {end}"
+        return f"options-helper{flags} ingest candles --symbol {symbol} --start {start} --end {end}"
     if asset == "options_bars":
         days = (end - start).days + 1
-        return f"{prefix} ingest options-bars --symbol {symbol} --end {end} --lookback-days {days}"
+        return f"options-helper{flags} ingest options-bars --symbol {symbol} --end {end} --lookback-days {days}"
     if asset == "options_flow":
         window = calendar.sessions_distance(start, end) + 1
-        return f"{prefix} flow --symbol {symbol} --as-of {end} --window {window}"
+        return f"options-helper{flags} flow --symbol {symbol} --as-of {end} --window {window}"
     if asset == "derived_metrics":
-        return f"{prefix} derived update --symbol {symbol} --start {start} --end {end}"
+        return f"options-helper{flags} derived update --symbol {symbol} --start {start} --end {end}"
     if asset == BRIEFING_ASSET:
         # One briefing per session: the command only takes --as-of.
         return " && ".join(
-            f"{prefix} briefing --as-of {d}" for d in calendar.sessions_between(start, end)
+            f"options-helper{flags} briefing --as-of {d}"
+            for d in calendar.sessions_between(start, end)
         )
     if start == end:
-        return f"{prefix} snapshot-options --symbol {symbol} --as-of {start}"
-    return f"{prefix} snapshot-options --symbol {symbol} --start {start} --end {end}"
+        return f"options-helper{flags} snapshot-options --symbol {symbol} --as-of {start}"
+    return f"options-helper{flags} snapshot-options --symbol {symbol} --start {start} --end {end}"
 
 
 @dataclass
@@ -167,7 +167,7 @@ def find_gaps(
     """
     require_schema(warehouse)
     report = GapsReport(as_of)
-    prefix = cli_prefix(data_dir, db_path)
+    flags = global_flags(data_dir, db_path)
     floor = calendar.sessions_ending(as_of, lookback_sessions)[0] if lookback_sessions else None
     wanted = assets or list(GAPS_ASSET_KEYS)
     with warehouse.reader() as conn:
@@ -176,12 +176,12 @@ def find_gaps(
     for asset, rows in data.items():
         if symbols:  # before listing snapshot folders: only the symbols asked about
             rows = [r for r in rows if r[0] in symbols]
-        _asset_gaps(report, asset, _by_symbol(asset, rows, data_dir), floor, prefix)
+        _asset_gaps(report, asset, _by_symbol(asset, rows, data_dir), floor, flags)
     if BRIEFING_ASSET in wanted:
         briefed = _briefing_sessions(data_dir)
         if briefed:
-            _asset_gaps(report, BRIEFING_ASSET, {ALL_SYMBOLS: (briefed, briefed)}, floor, prefix)
-    report.orphans = _orphans(sources, data_dir, floor, prefix)
+            _asset_gaps(report, BRIEFING_ASSET, {ALL_SYMBOLS: (briefed, briefed)}, floor, flags)
+    report.orphans = _orphans(sources, data_dir, floor, flags)
     return report
 
 
@@ -219,7 +219,7 @@ def _asset_gaps(
     asset: str,
     by_symbol: dict[str, tuple[list[date], list[date]]],
     floor: date | None,
-    prefix: str,
+    flags: str,
 ) -> None:
     as_of = report.as_of
     for sym in sorted(by_symbol):
@@ -245,13 +245,13 @@ def _asset_gaps(
                     start,
                     end,
                     n,
-                    backfill_command(asset, sym, start, end, prefix=prefix),
+                    backfill_command(asset, sym, start, end, flags=flags),
                 )
             )
 
 
 def _orphans(
-    sources: list[tuple[str, date, str | None]], data_dir: Path, floor: date | None, prefix: str
+    sources: list[tuple[str, date, str | None]], data_dir: Path, floor: date | None, flags: str
 ) -> list[OrphanRange]:
     """Derived rows whose snapshot index row is gone or whose file is missing, one entry per
     symbol and reason, with the command that removes them (`derived update`)."""
@@ -272,7 +272,7 @@ def _orphans(
             max(days),
             len(days),
             reason,
-            f"{prefix} derived update --symbol {sym}",
+            f"options-helper{flags} derived update --symbol {sym}",
         )
         for (sym, reason), days in sorted(found.items())
     ]
