@@ -8,7 +8,10 @@ the portal as its own process group and always kills it. What is proven here:
 - selections in the URL query make a view bookmarkable;
 - the portal keeps answering while another process ingests (DESIGN.md "Concurrency"): two real
   processes, the query cache off so every reload reads DuckDB;
-- with no warehouse every page says so in one line instead of failing.
+- with no warehouse every page says so in one line instead of failing;
+- the portal is inert: hostile URL values on every page and a briefing with remote images and
+  links make the browser request nothing but the portal itself, and nothing on the page links
+  elsewhere.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -390,8 +394,8 @@ def test_query_params_select_symbol_and_session(demo_portal, demo_facts, page):
 
 
 def _runs_in_window(shown: Rendered) -> int | None:
-    m = re.search(r"(\d+) runs in the window", shown.text)
-    return int(m.group(1)) if m else None
+    m = re.search(r"([\d,]+) runs in the window", shown.text)
+    return int(m.group(1).replace(",", "")) if m else None
 
 
 @pytest.mark.timeout(600)
@@ -503,3 +507,84 @@ def test_no_warehouse_every_page_says_so_in_one_line(page, tmp_path):
     # The portal is read-only: looking at an empty data dir created nothing.
     assert not db.exists()
     assert sorted(p.name for p in data.iterdir()) == []
+
+
+EVIL = "evil.example.com"
+# The issue's link: a backtick closes the note's code span, then an image and a login link.
+HOSTILE = quote(f"x` ![b](http://{EVIL}/p.png) [Re-authenticate](http://{EVIL}/login) `", safe="")
+# url path -> every query parameter the page reads
+PAGE_PARAMS = {
+    "": ("days", "run"),
+    "portfolio": ("horizon",),
+    "symbol": ("symbol", "as_of"),
+    "flow": ("symbol", "as_of", "window", "group"),
+    "derived": ("symbol", "panel"),
+    "briefings": ("day",),
+    "gaps": ("lookback",),
+}
+HOSTILE_BRIEFING = f"""# Briefing {NEXT_SESSION}
+
+![chart](http://{EVIL}/chart.png) ![](https://{EVIL}/pixel.gif)
+[Re-authenticate](http://{EVIL}/login) and <http://{EVIL}/auto>, https://{EVIL}/bare,
+www.{EVIL}, ops@{EVIL}, [reference][evil], ![ref image][pic]
+
+<img src="http://{EVIL}/raw.png"> <a href="http://{EVIL}/raw">raw</a>
+
+[evil]: http://{EVIL}/ref
+[pic]: http://{EVIL}/ref.png
+
+| symbol | note |
+| --- | --- |
+| AAPL | [cell](http://{EVIL}/cell) |
+"""
+# Every element attribute that makes the browser fetch or navigate somewhere else.
+OUTSIDE_LINKS_JS = """() => [...document.querySelectorAll('[href], [src], [srcset], [action]')]
+    .flatMap(e => ['href', 'src', 'srcset', 'action']
+        .filter(a => e.hasAttribute(a))
+        .map(a => [e.tagName, a, e.getAttribute(a)]))
+    .filter(([tag, attr, value]) => {
+        let url;
+        try { url = new URL(value, location.href); } catch (err) { return true; }
+        return !['data:', 'blob:'].includes(url.protocol) && url.origin !== location.origin;
+    })"""
+
+
+@pytest.mark.timeout(600)
+def test_hostile_links_and_briefing_make_no_request_outside_the_portal(demo_dir, page, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    folder = data / "reports" / "briefing"
+    (folder / f"{NEXT_SESSION}.md").write_text(HOSTILE_BRIEFING, encoding="utf-8")
+    (folder / "README.md").write_text(f"![x](http://{EVIL}/readme.png)", encoding="utf-8")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    with _portal(data, tmp_path) as portal:
+        for path, params in PAGE_PARAMS.items():
+            query = "&".join(f"{p}={HOSTILE}" for p in params)
+            shown = _render(page, f"{portal.url}/{path}?{query}")
+            where = f"/{path}"
+            assert shown.exceptions == [], f"{where}: {shown.exceptions}\n{portal.log_tail()}"
+            assert shown.titles[:1] == [PAGES[path]], (where, shown.titles)
+            # The value is echoed as the text it is (cut short), not rendered.
+            assert "=x` ![b](http://evil.example.com/p.png) [Re-auth" in shown.text, (
+                where,
+                shown.text[:1500],
+            )
+            outside = page.evaluate(OUTSIDE_LINKS_JS)
+            assert outside == [], (where, outside)
+
+        briefing = _render(page, f"{portal.url}/briefings")
+        assert briefing.exceptions == [], briefing.exceptions
+        assert f"Briefing {NEXT_SESSION}" in briefing.text, briefing.text[:1500]
+        assert "chart (remote image not loaded)" in briefing.text, briefing.text[:1500]
+        assert page.get_by_role("combobox", name="Session").input_value() == str(NEXT_SESSION)
+        assert page.evaluate(OUTSIDE_LINKS_JS) == []
+        assert page.locator("[data-testid='stMain'] img").count() == 0
+        page.wait_for_timeout(1000)  # late image and favicon fetches
+        options = page.get_by_role("combobox", name="Session")
+        options.click()
+        listed = page.get_by_role("option").all_inner_texts()
+        assert "README" not in " ".join(listed), listed
+    assert requests, "no request recorded"
+    elsewhere = sorted({u for u in requests if not u.startswith((portal.url + "/", "data:"))})
+    assert elsewhere == [], elsewhere

@@ -215,7 +215,8 @@ def test_a_symbol_with_snapshots_but_no_candles_still_shows_its_chain(
 def test_an_unknown_link_value_is_said_and_replaced(demo_dir, monkeypatch):
     at = _view("symbol_explorer", monkeypatch, demo_dir, symbol="NOPE")
     assert not at.exception
-    assert any("`symbol=NOPE` from the link is not available" in c.value for c in at.caption)
+    # Plain text (st.text), not a Markdown caption: the value is the link's, not ours.
+    assert any("symbol=NOPE from the link is not available" in t.value for t in at.text)
 
 
 def test_a_run_opened_from_the_health_page_shows_its_steps_partitions_and_checks(
@@ -248,3 +249,122 @@ def test_a_run_opened_from_the_health_page_shows_its_steps_partitions_and_checks
         d.value for d in at.dataframe if "check_name" in d.value and "checked_at" not in d.value
     )
     assert len(results) > 0 and set(results["asset_key"]) == {"candles_daily"}
+
+
+# -- the portal is inert to its URL and its files ----------------------------------------------
+
+EVIL = "evil.example.com"
+# A backtick closes the note's code span, then an image and a link to another host.
+HOSTILE = (
+    f"x` ![b](http://{EVIL}/p.png) [Re-authenticate](http://{EVIL}/login) `"
+    + "-" * 80  # a long value is cut
+)
+# view -> the parameters it reads from the URL
+LINK_PARAMS = {
+    "health": ("days", "run"),
+    "portfolio": ("horizon",),
+    "symbol_explorer": ("symbol",),
+    "flow": ("symbol", "window", "group"),
+    "derived_history": ("symbol", "panel"),
+    "briefings": ("day",),
+    "gaps": ("lookback",),
+}
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    """Every string Streamlit renders as Markdown (body, captions, notes, titles)."""
+    parts = [m.value for m in (*at.markdown, *at.caption, *at.title, *at.subheader)]
+    parts += [x.value for x in (*at.info, *at.warning, *at.success, *at.error)]
+    return [str(p) for p in parts]
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_a_hostile_link_value_is_echoed_as_plain_text(name, demo_dir, monkeypatch):
+    at = _view(name, monkeypatch, demo_dir, **dict.fromkeys(LINK_PARAMS[name], HOSTILE))
+    assert not at.exception, [e.value for e in at.exception]
+    leaked = [s for s in _markdown_sources(at) if EVIL in s]
+    assert leaked == [], leaked
+    notes = [t.value for t in at.text if "from the link is not available" in t.value]
+    assert notes, [t.value for t in at.text]
+    for note in notes:
+        assert "x` ![b](http://" in note and "…" in note and len(note) < 200, note
+
+
+def test_briefings_render_no_remote_image_or_link_and_list_only_sessions(tmp_path, monkeypatch):
+    folder = tmp_path / "data" / "reports" / "briefing"
+    folder.mkdir(parents=True)
+    (folder / f"{END}.md").write_text(
+        "# Briefing\n\n"
+        f"![chart](http://{EVIL}/p.png) and [Re-authenticate](http://{EVIL}/login), "
+        f"<http://{EVIL}/a>, https://{EVIL}/b, www.{EVIL}, ops@{EVIL}, "
+        f'<img src="http://{EVIL}/i.png">, [ref][1], $\\href{{http://{EVIL}}}{{x}}$\n\n'
+        f"[1]: http://{EVIL}/ref\n\n| symbol | close |\n| --- | --- |\n| AAPL | 1.00 |\n",
+        encoding="utf-8",
+    )
+    (folder / "notes.md").write_text("not a session", encoding="utf-8")
+    (folder / "2026-11-21.md").write_text("a Saturday", encoding="utf-8")
+    at = _view("briefings", monkeypatch, tmp_path / "data")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="url_day").options == [str(END)]
+    (body,) = [m.value for m in at.markdown if "Briefing" in m.value]
+    # No link or image syntax survives: brackets, angle brackets and `$` are escaped; bare
+    # links (`://`, `www.`, `@`, linked after parsing) are broken by a word joiner. The browser
+    # test checks the rendered page makes no request and links nowhere.
+    assert re.search(r"(?<!\\)[\[\]<$]", body) is None, body
+    assert "://" not in body and "www." not in body, body
+    assert re.search("@(?!\u2060)", body) is None, body
+    assert "chart (remote image not loaded)" in body and "| AAPL | 1.00 |" in body
+    st.cache_data.clear()
+    odd = _view("briefings", monkeypatch, tmp_path / "data", day="notes")
+    assert "notes" not in str(odd.query_params["day"])
+
+
+def _ledger_with_many_runs(demo_dir: Path, tmp_path: Path, runs: int) -> tuple[Path, str]:
+    """A copy of the demo warehouse plus ``runs`` cron runs over the last 6.5 days, the oldest
+    of them failed (its id is returned)."""
+    import duckdb
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    with duckdb.connect(str(data / "warehouse.duckdb")) as conn:
+        conn.execute(
+            f"""
+            INSERT INTO meta.ingestion_runs (run_id, job_name, triggered_by, status, started_at,
+                ended_at, duration_ms, pid, host, error_type, error_message)
+            SELECT 'bulk-' || i, 'ingest_candles', 'cron',
+                   CASE WHEN i = 0 THEN 'failed' ELSE 'success' END,
+                   now()::TIMESTAMP - INTERVAL (({runs} - i) * (561600 // {runs})) SECOND,
+                   now()::TIMESTAMP, 1000, 1, 'test',
+                   CASE WHEN i = 0 THEN 'timeout' END, CASE WHEN i = 0 THEN 'timed out' END
+            FROM range({runs}) t(i)
+            """
+        )
+        total = conn.execute(
+            "SELECT count(*) FROM meta.ingestion_runs "
+            "WHERE started_at >= now()::TIMESTAMP - INTERVAL 7 DAY"
+        ).fetchone()[0]
+    return data, int(total)
+
+
+def test_health_says_newest_n_of_m_runs_and_opens_any_run_by_id(demo_dir, tmp_path, monkeypatch):
+    data, total = _ledger_with_many_runs(demo_dir, tmp_path, 1200)
+    at = _view("health", monkeypatch, data, days="7", run="bulk-0")
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [e.label for e in at.expander]
+    assert f"newest 500 of {total:,} runs in the window" in labels, labels
+    assert any(f"{total:,} runs in the window, counted per" in c.value for c in at.caption)
+    # The six-day-old failed run opens from its id, beyond the newest 500.
+    assert any(s.value == "Run bulk-0" for s in at.subheader), [s.value for s in at.subheader]
+    assert at.selectbox(key="url_run").value == "bulk-0"
+    assert not [t.value for t in at.text if "not available" in t.value]
+    st.cache_data.clear()
+    gone = _view("health", monkeypatch, data, days="7", run="no-such-run")
+    assert not gone.exception
+    notes = [t.value for t in gone.text]
+    assert any("run=no-such-run from the link is not available; showing none" in n for n in notes)
+
+
+def test_health_lists_every_run_when_all_fit(demo_dir, monkeypatch):
+    at = _view("health", monkeypatch, demo_dir, days="30")
+    labels = [e.label for e in at.expander if "runs in the window" in e.label]
+    assert len(labels) == 1 and not labels[0].startswith("newest"), labels

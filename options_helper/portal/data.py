@@ -172,12 +172,23 @@ def q_portfolio(cfg: Config) -> PortfolioReport:
 
 
 def q_briefings(cfg: Config) -> list[str]:
-    """Briefing dates (ISO) with a Markdown file, newest first (files, no warehouse)."""
+    """Sessions (ISO) with a Markdown briefing, newest first (files, no warehouse). Only files
+    named after an XNYS session are listed: the folder may hold anything else."""
     folder = cfg.reports_dir / "briefing"
-    return sorted((p.stem for p in folder.glob("*.md")), reverse=True)
+    days = []
+    for p in folder.glob("*.md"):
+        try:
+            day = date.fromisoformat(p.stem)
+        except ValueError:
+            continue
+        if p.stem == day.isoformat() and calendar.is_session(day) and p.is_file():
+            days.append(day)
+    return [d.isoformat() for d in sorted(days, reverse=True)]
 
 
 def q_briefing_text(cfg: Config, day: str) -> str:
+    if day not in q_briefings(cfg):  # a session-dated file of the folder, nothing else
+        raise FileNotFoundError(2, "no briefing of that session", day)
     return (cfg.reports_dir / "briefing" / f"{day}.md").read_text(encoding="utf-8")
 
 

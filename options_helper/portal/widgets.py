@@ -83,9 +83,30 @@ def url_choice(
         index = 0
     choice = st.selectbox(label, values, index=index, key=f"url_{param}", format_func=format_func)
     if wanted is not None and wanted not in labels:  # once: the URL is corrected below
-        st.caption(f"`{param}={wanted}` from the link is not available; showing {choice}.")
+        link_note(
+            f"{param}={plain(wanted)} from the link is not available; showing "
+            f"{plain(format_func(choice)) or 'none'}."
+        )
     st.query_params[param] = str(choice)
     return choice
+
+
+ECHO_MAX_CHARS = 60
+
+
+def plain(value: object, max_chars: int = ECHO_MAX_CHARS) -> str:
+    """``value`` as one short line of inert text: control characters shown escaped, cut at
+    ``max_chars`` (a URL's value is the visitor's, not ours)."""
+    text = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value)
+    )
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+def link_note(text: str) -> None:
+    """A note that may hold values from the URL: plain text, never Markdown or HTML (a backtick
+    or bracket in a link must not become a code span, a link or an image)."""
+    st.text(text)
 
 
 def url_date(label: str, param: str, default: date, lo: date, hi: date) -> date:

@@ -90,22 +90,66 @@ def read_gex(conn: duckdb.DuckDBPyConnection, symbol: str, session: date) -> pd.
     ).df()
 
 
-def recent_runs(conn: duckdb.DuckDBPyConnection, since: datetime, limit: int = 500) -> pd.DataFrame:
-    """Runs started since ``since`` (newest first), with their asset counts."""
-    return conn.execute(
+RUNS_SHOWN = 500  # newest runs listed one by one; older ones in the window are only counted
+TIMELINE_BUCKETS = 120  # time buckets per job when the window holds more runs than are listed
+
+
+@dataclass(frozen=True)
+class RunsWindow:
+    """The runs started in a window: how many there are, the newest ``len(runs)`` of them one by
+    one, and (when not all are listed) every run of the window counted per time bucket."""
+
+    total: int
+    runs: pd.DataFrame  # newest first, with asset counts
+    timeline: pd.DataFrame | None  # bucket_start, job_name, status, runs; None: runs is complete
+    bucket_hours: int = 0  # width of a timeline bucket
+
+    @property
+    def complete(self) -> bool:
+        return self.total <= len(self.runs)
+
+
+def recent_runs(
+    conn: duckdb.DuckDBPyConnection, since: datetime, limit: int = RUNS_SHOWN
+) -> RunsWindow:
+    """Runs started since ``since``: the newest ``limit`` listed, all of them counted."""
+    total = int(
+        conn.execute(
+            "SELECT count(*) FROM meta.ingestion_runs WHERE started_at >= ?", [since]
+        ).fetchone()[0]
+    )
+    runs = conn.execute(
         """
+        WITH newest AS (
+            SELECT * FROM meta.ingestion_runs WHERE started_at >= ?
+            ORDER BY started_at DESC LIMIT ?
+        )
         SELECT r.run_id, r.parent_run_id, r.job_name, r.triggered_by, r.status, r.started_at,
                r.duration_ms, r.provider, r.error_type, r.error_message,
                count(a.run_id) AS assets,
                count(a.run_id) FILTER (WHERE a.status = 'failed') AS failed_assets,
                coalesce(sum(a.rows_written), 0) AS rows_written
-        FROM meta.ingestion_runs r
+        FROM newest r
         LEFT JOIN meta.ingestion_run_assets a USING (run_id)
-        WHERE r.started_at >= ?
-        GROUP BY ALL ORDER BY r.started_at DESC LIMIT ?
+        GROUP BY ALL ORDER BY r.started_at DESC
         """,
         [since, limit],
     ).df()
+    if total <= len(runs):
+        return RunsWindow(total, runs, None)
+    newest_at = runs["started_at"].max() if not runs.empty else since
+    span_hours = max((pd.Timestamp(newest_at) - pd.Timestamp(since)).total_seconds() / 3600, 1)
+    bucket_hours = max(1, -(-int(span_hours) // TIMELINE_BUCKETS))
+    timeline = conn.execute(
+        """
+        SELECT time_bucket(to_hours(?::BIGINT), started_at, ?::TIMESTAMP) AS bucket_start,
+               job_name, status, count(*) AS runs
+        FROM meta.ingestion_runs WHERE started_at >= ?
+        GROUP BY ALL ORDER BY bucket_start, job_name, status
+        """,
+        [bucket_hours, since, since],
+    ).df()
+    return RunsWindow(total, runs, timeline, bucket_hours)
 
 
 def recent_checks(conn: duckdb.DuckDBPyConnection, since: datetime) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from options_helper.portal.data import read
+from options_helper.portal.inert import inert_markdown
 from options_helper.portal.widgets import header, layout, url_choice, usable
 
 
@@ -29,4 +30,5 @@ def render() -> None:
         text = read("briefing_text", day)
         if usable(text, f"briefing of {day}"):
             with st.container(border=True):
-                st.markdown(text.value)
+                # The file is rendered, but nothing in it can load or link anything remote.
+                st.markdown(inert_markdown(text.value))

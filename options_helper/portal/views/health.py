@@ -9,7 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from options_helper.portal.data import read
-from options_helper.portal.widgets import frame, header, layout, url_choice, usable
+from options_helper.portal.widgets import (
+    frame,
+    header,
+    layout,
+    link_note,
+    plain,
+    url_choice,
+    usable,
+)
 
 STATUS_COLORS = {
     "success": "#34d399",
@@ -79,38 +87,57 @@ def render() -> None:
 
 def _runs_chart(days: int) -> pd.DataFrame | None:
     runs = read("runs", days)
-    if not usable(runs, "runs") or runs.value.empty:
+    if not usable(runs, "runs") or runs.value.runs.empty:
         return None
-    df = runs.value.copy()
+    window = runs.value
+    df = window.runs.copy()
     df["duration_s"] = df["duration_ms"].fillna(0) / 1000.0
     st.subheader("Runs")
-    chart = (
-        alt.Chart(df)
-        .mark_circle(size=80, opacity=0.85)
-        .encode(
-            x=alt.X("started_at:T", title="started (UTC)"),
-            y=alt.Y("job_name:N", title=None),
-            color=alt.Color(
-                "status:N",
-                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-            ),
-            tooltip=[
-                "job_name",
-                "status",
-                "triggered_by",
-                "started_at",
-                alt.Tooltip("duration_s:Q", format=".1f", title="duration (s)"),
-                "assets",
-                "failed_assets",
-                "rows_written",
-                "error_type",
-                "run_id",
-            ],
+    status_scale = alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values()))
+    if window.complete:
+        chart = (
+            alt.Chart(df)
+            .mark_circle(size=80, opacity=0.85)
+            .encode(
+                x=alt.X("started_at:T", title="started (UTC)"),
+                y=alt.Y("job_name:N", title=None),
+                color=alt.Color("status:N", scale=status_scale),
+                tooltip=[
+                    "job_name",
+                    "status",
+                    "triggered_by",
+                    "started_at",
+                    alt.Tooltip("duration_s:Q", format=".1f", title="duration (s)"),
+                    "assets",
+                    "failed_assets",
+                    "rows_written",
+                    "error_type",
+                    "run_id",
+                ],
+            )
         )
-        .properties(height=260)
-    )
-    st.altair_chart(chart, width="stretch")
-    with st.expander(f"{len(df)} runs in the window"):
+        listed = f"{window.total:,} runs in the window"
+    else:
+        # Too many runs to draw one by one: every run of the window, counted per bucket.
+        chart = (
+            alt.Chart(window.timeline)
+            .mark_circle(opacity=0.75)
+            .encode(
+                x=alt.X("bucket_start:T", title=f"started (UTC, {window.bucket_hours} h buckets)"),
+                y=alt.Y("job_name:N", title=None),
+                color=alt.Color("status:N", scale=status_scale),
+                size=alt.Size("runs:Q", title="runs"),
+                order=alt.Order("runs:Q", sort="descending"),  # the rare statuses on top
+                tooltip=["job_name", "status", "bucket_start:T", "runs"],
+            )
+        )
+        listed = f"newest {len(df):,} of {window.total:,} runs in the window"
+        st.caption(
+            f"{window.total:,} runs in the window, counted per {window.bucket_hours} h; "
+            f"the newest {len(df):,} are listed below. Open any run by its id (`?run=<id>`)."
+        )
+    st.altair_chart(chart.properties(height=260), width="stretch")
+    with st.expander(listed):
         frame(
             df[
                 [
@@ -135,40 +162,50 @@ def _runs_chart(days: int) -> pd.DataFrame | None:
 NO_RUN = ""
 
 
+def _label(run: pd.Series | object) -> str:
+    return f"{run.status} · {run.job_name} · {run.started_at:%m-%d %H:%M}"
+
+
 def _run_choice(runs: pd.DataFrame) -> str:
-    """Pick a run to open (kept in the URL as ``run``); failed and partial runs first."""
+    """Pick a run to open (kept in the URL as ``run``); failed and partial runs first. A run
+    named in the URL opens even when it is not among the listed ones (older, or beyond the
+    newest listed), as long as the ledger holds it."""
     order = runs.assign(bad=~runs["status"].isin(["success", "running"]))
     order = order.sort_values(["bad", "started_at"], ascending=[False, False])
-    labels = {
-        r.run_id: f"{r.status} · {r.job_name} · {r.started_at:%m-%d %H:%M}"
-        for r in order.itertuples()
-    }
+    labels = {r.run_id: _label(r) for r in order.itertuples()}
+    wanted = st.query_params.get("run")
+    if wanted and wanted not in labels:
+        found = read("run_detail", wanted)
+        if found.ok and not found.value["run"].empty:
+            labels = {wanted: _label(found.value["run"].iloc[0]), **labels}
     return url_choice(
         "Open a run",
         [NO_RUN, *labels],
         "run",
         default=NO_RUN,
-        format_func=lambda k: labels.get(k, "—"),
+        format_func=lambda k: labels.get(k, "none"),
     )
 
 
 def _run_detail(run_id: str) -> None:
     detail = read("run_detail", run_id)
-    if not usable(detail, f"run {run_id}"):
+    if not usable(detail, "run detail"):
         return
     d = detail.value
     if d["run"].empty:
-        st.info(f"Run {run_id} is no longer in the window.", icon=":material/info:")
+        link_note(f"Run {plain(run_id)} is not in the ledger.")
         return
     run = d["run"].iloc[0]
-    st.subheader(f"Run {run_id}")
-    st.caption(
+    st.subheader(f"Run {run_id}", anchor=False)
+    st.text(
         f"{run['job_name']} · {run['status']} · triggered by {run['triggered_by']} · "
         f"started {run['started_at']:%Y-%m-%d %H:%M:%S} UTC · pid {run['pid']} on {run['host']}"
         + (f" · parent {run['parent_run_id']}" if pd.notna(run["parent_run_id"]) else "")
     )
     if pd.notna(run["error_type"]):
-        st.error(f"{run['error_type']}: {run['error_message']}", icon=":material/error:")
+        # The message is a provider's or an exception's text: shown as text, not Markdown.
+        st.error(f"{run['error_type']}", icon=":material/error:")
+        st.text(str(run["error_message"]))
     if not d["children"].empty:
         st.caption("Steps (child runs)")
         frame(d["children"])
