@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from options_helper.domain import calendar
-from options_helper.domain.pricing import bsm_price
+from options_helper.domain.pricing import bsm_price, implied_vol
 from options_helper.providers.sim import SIM_RATE, SimProvider, clear_caches
 from options_helper.providers.sim.chain import full_chain
 from options_helper.providers.sim.listing import expiry_table
 from options_helper.providers.sim.surface import surface_state, year_fraction
+from options_helper.providers.sim.underlying import symbol_params
 
 SEED = 7
 # A few symbols keep the caches warm across examples; any symbol would do.
@@ -97,10 +98,46 @@ def test_quotes_are_ordered_on_tick_and_bracket_the_theoretical_mid(symbol, idx)
     ch = _chain(symbol, idx, theoretical=True)
     assert (ch["bid"] >= 0).all() and (ch["bid"] < ch["ask"]).all()
     assert (ch["bid"] <= ch["theo_mid"] + 1e-9).all() and (ch["theo_mid"] <= ch["ask"]).all()
+    tick_from_3 = symbol_params(SEED, symbol).tick_from_3_cents  # 1 for SPY/QQQ/IWM, else 5
     for side in ("bid", "ask"):
         cents = np.rint(ch[side] * 100)
         assert np.allclose(cents, ch[side] * 100, atol=1e-6)
-        assert (cents[ch[side] >= 3.0] % 5 == 0).all()
+        assert (cents[ch[side] >= 3.0] % tick_from_3 == 0).all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**31),
+    symbol=st.sampled_from(["AAPL", "SPY", "NVDA", "TSLA", "KO", "X", "ZZZZ"]),
+    idx=SESSIONS,
+)
+def test_quotes_stay_within_no_arbitrage_bounds_at_every_expiry(seed, symbol, idx):
+    ch = full_chain(seed, symbol, idx, SIM_RATE, include_theoretical=True)
+    spot, strike = ch["spot"], ch["strike"]
+    call = ch["option_type"] == "call"
+    # Calls are worth at most the stock, puts at most the strike.
+    assert (ch.loc[call, "ask"] <= spot[call] + 1e-9).all()
+    assert (ch.loc[~call, "ask"] <= strike[~call] + 1e-9).all()
+    # The bid is at least the European lower bound (discounted intrinsic) less a tick (at the
+    # ask's price level), or two where the time value is below a tick (deep ITM near expiry:
+    # keeping the mid at or below the model price can cost the bid one more tick).
+    tick = np.where(ch["ask"] < 3.0, 0.01, symbol_params(seed, symbol).tick_from_3_cents / 100)
+    discounted_k = strike * np.exp(-SIM_RATE * ch["t_years"])
+    lower = np.maximum(np.where(call, spot - discounted_k, discounted_k - spot), 0.0)
+    assert (ch["bid"] >= lower - 2 * tick - 1e-9).all()
+    # The quoted mid never reads as an absurd vol.
+    mid = (ch["bid"] + ch["ask"]) / 2
+    two_sided = ch["bid"] > 0
+    iv = implied_vol(
+        mid[two_sided],
+        spot[two_sided],
+        strike[two_sided],
+        ch["t_years"][two_sided],
+        SIM_RATE,
+        0.0,
+        call[two_sided],
+    )
+    assert np.nanmax(iv, initial=0.0) <= 4.0 + 1e-6
 
 
 @PROPERTY

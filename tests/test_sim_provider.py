@@ -28,8 +28,16 @@ from options_helper.providers.errors import (
     ProviderTimeoutError,
     RateLimitedError,
 )
-from options_helper.providers.sim import FAULTS_ENV, SimDateError, SimFaultSpecError, SimProvider
+from options_helper.providers.sim import (
+    FAULTS_ENV,
+    SIM_RATE,
+    SimDateError,
+    SimFaultSpecError,
+    SimProvider,
+)
+from options_helper.providers.sim.chain import full_chain
 from options_helper.providers.sim.listing import expiry_strikes, expiry_table
+from options_helper.providers.sim.surface import surface_state
 
 AS_OF = date(2025, 3, 3)
 
@@ -427,3 +435,69 @@ def test_malformed_fault_specs_are_rejected_with_one_line(spec, monkeypatch):
     monkeypatch.setenv(FAULTS_ENV, spec)
     with pytest.raises(SimFaultSpecError):
         SimProvider()
+
+
+# -- a market that looks like the market ---------------------------------------------------------
+
+ISSUE_SESSION = date(2026, 11, 20)  # AAPL 60C 0-DTE was bid 0.00, ask 3,976.90 at spot 247
+
+
+def _atm_spread(chain: pd.DataFrame, spot: float) -> float:
+    row = chain.iloc[(chain["strike"] - spot).abs().argsort()[:1]]
+    return float((row["ask"] - row["bid"]).iloc[0])
+
+
+def test_zero_dte_deep_itm_quotes_stay_near_intrinsic(sim):
+    chain = sim.get_chain("AAPL", ISSUE_SESSION, ISSUE_SESSION)
+    spot = sim.get_spot("AAPL", ISSUE_SESSION)
+    calls, puts = chain[chain["option_type"] == "call"], chain[chain["option_type"] == "put"]
+    assert (calls["ask"] <= spot).all() and (puts["ask"] <= puts["strike"]).all()
+    itm = calls[calls["strike"] < spot - 20]
+    assert len(itm) > 5
+    assert (itm["bid"] >= spot - itm["strike"] - 0.10).all()
+    assert (itm["ask"] - itm["bid"] <= 2.0).all()
+
+
+def test_index_etfs_carry_the_steepest_put_skew_and_more_put_than_call_open_interest():
+    t_years = 30 / 365
+
+    def skew(symbol: str, seed: int) -> float:
+        """IV one ATM standard deviation below the forward minus one above, over ATM IV."""
+        surface = surface_state(seed, symbol, calendar.session_index(ISSUE_SESSION))
+        sd = np.sqrt(surface.atm_total_variance(t_years))
+        iv = surface.implied_vol(np.array([-sd, 0.0, sd]), t_years)
+        return float((iv[0] - iv[2]) / iv[1])
+
+    names = ["AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "KO", "X", "BRK.B"]
+    names += [f"S{i}" for i in range(30)]
+    for seed in (7, 11):
+        flattest_index = min(skew(s, seed) for s in ("SPY", "QQQ", "IWM"))
+        assert flattest_index > max(skew(s, seed) for s in names)
+    idx = calendar.session_index(ISSUE_SESSION)
+    for symbol in ("SPY", "QQQ", "IWM"):
+        chain = full_chain(7, symbol, idx, SIM_RATE)
+        oi = chain.groupby("option_type")["open_interest"].sum()
+        assert oi["put"] / oi["call"] > 1.0
+
+
+def test_index_etfs_quote_in_pennies_and_liquid_atm_spreads_are_a_few_cents(sim):
+    expiry = date(2026, 12, 18)  # 28 DTE monthly
+    spy = sim.get_chain("SPY", expiry, ISSUE_SESSION)
+    above_3 = pd.concat([spy["bid"][spy["bid"] >= 3.0], spy["ask"][spy["ask"] >= 3.0]])
+    assert (np.rint(above_3 * 100) % 5 != 0).any()
+    for symbol, widest in (("SPY", 0.05), ("QQQ", 0.05), ("AAPL", 0.10), ("MSFT", 0.10)):
+        chain = sim.get_chain(symbol, expiry, ISSUE_SESSION)
+        spot = sim.get_spot(symbol, ISSUE_SESSION)
+        for side in ("call", "put"):
+            spread = _atm_spread(chain[chain["option_type"] == side], spot)
+            assert spread <= widest + 1e-9, (symbol, side, spread)
+
+
+def test_a_short_demo_fails_no_check_on_the_simulators_own_data(cli):
+    # TSLA's deep-ITM 1-DTE quotes read as IVs of 5-7 on these sessions before the fix.
+    for symbol in ("AAPL", "SPY", "TSLA"):
+        assert cli("watchlist", "add", "default", symbol).exit_code == 0
+    r = cli("demo", "--sessions", "2", "--end", "2026-11-19")
+    assert r.exit_code == 0, r.output
+    _, health = cli.json("db", "health")
+    assert health["failed_checks"] == [], health["failed_checks"]

@@ -64,7 +64,10 @@ def _summary(df: pd.DataFrame, start, end) -> None:
     sign = "-" if notional < 0 else "+"
     c[2].metric("ΔOI notional", f"{sign}${abs(notional):,.1f}M", border=True)
     c[3].metric("Rows over a data gap", f"{gaps:,}", border=True)
-    st.caption(f"Sessions {start} .. {end}. Rows over a gap compare non-adjacent snapshots.")
+    st.caption(
+        f"Sessions {start} .. {end}. Over a missing session ΔOI is unknown (never bridged); "
+        "a symbol's first stored session has no previous snapshot to compare."
+    )
 
 
 def _grouped(df: pd.DataFrame, key: str) -> None:

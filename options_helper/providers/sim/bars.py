@@ -25,6 +25,7 @@ from options_helper.providers.sim.book import expiry_book, tick_cents
 from options_helper.providers.sim.cache import byte_budget_cache
 from options_helper.providers.sim.listing import expiry_strikes, expiry_table
 from options_helper.providers.sim.seeds import rng_for
+from options_helper.providers.sim.underlying import symbol_params
 
 # Cached series bars (~34 bytes per traded cell; the live series of one symbol ~6-21 MiB).
 BARS_CACHE_BYTES = 384 * 2**20
@@ -77,8 +78,8 @@ class SeriesBars:
         return cells[order], sess[order]
 
 
-def _to_tick(cents: np.ndarray, *, up: bool) -> np.ndarray:
-    tick = tick_cents(cents / 100.0)
+def _to_tick(cents: np.ndarray, *, up: bool, from_3_cents: int) -> np.ndarray:
+    tick = tick_cents(cents / 100.0, from_3_cents)
     q = np.ceil(cents / tick) if up else np.floor(cents / tick)
     return np.maximum(q * tick, 1.0)
 
@@ -102,13 +103,20 @@ def series_bars(seed: int, symbol: str, row: int, rate: float) -> SeriesBars:
     ask = book.ask_c.ravel().take(cell).astype(np.float64)
     mid, half = 0.5 * (bid + ask), np.maximum(0.5 * (ask - bid), 1.0)
 
+    tick3 = symbol_params(seed, symbol).tick_from_3_cents
     rng = rng_for(seed, symbol, int(expiry_table().expiry[row].astype(np.int64)), "bars")
     u = rng.random((5, len(s)))
     trade_count = 1 + rng.binomial(volume - 1, 0.25 + 0.5 * u[0])
     open_ = np.rint(mid + (2.0 * u[1] - 1.0) * 1.5 * half)
-    open_ = np.where(open_ >= close, _to_tick(open_, up=True), _to_tick(open_, up=False))
-    high = _to_tick(np.maximum(open_, close) + u[2] * half, up=True)
-    low = np.minimum(_to_tick(np.minimum(open_, close) - u[3] * half, up=False), close)
+    open_ = np.where(
+        open_ >= close,
+        _to_tick(open_, up=True, from_3_cents=tick3),
+        _to_tick(open_, up=False, from_3_cents=tick3),
+    )
+    high = _to_tick(np.maximum(open_, close) + u[2] * half, up=True, from_3_cents=tick3)
+    low = np.minimum(
+        _to_tick(np.minimum(open_, close) - u[3] * half, up=False, from_3_cents=tick3), close
+    )
     low = np.minimum(low, open_)
     single = trade_count == 1
     open_ = np.where(single, close, open_)

@@ -42,18 +42,31 @@ from options_helper.providers.sim.listing import (
 )
 from options_helper.providers.sim.seeds import rng_for
 from options_helper.providers.sim.surface import surface_state, year_fraction
-from options_helper.providers.sim.underlying import symbol_params, underlying_path
+from options_helper.providers.sim.underlying import SymbolParams, symbol_params, underlying_path
 
 # Series books held in memory (a LEAPS book is ~3 MB; all of one symbol-session ~12 MB).
 BOOK_CACHE_BYTES = 768 * 2**20
 # Positions outstanding settle around this many sessions of typical volume.
 _OI_HORIZON = 12.0
+# Cap on |z| in the spread (see _half_spread_dollars) and on the vol implied by a quoted mid.
+_SPREAD_Z_CAP = 4.0
+_MID_VOL_CAP = 4.0
 _KIND_VOLUME_WEIGHT = {WEEKLY: 0.7, MONTHLY: 1.0, QUARTERLY: 1.0, LEAPS: 0.5}
 
 
-def tick_cents(price_dollars: np.ndarray) -> np.ndarray:
-    """Minimum tick in cents: 1 below $3, 5 from $3."""
-    return np.where(price_dollars < 3.0, 1, 5)
+def tick_cents(price_dollars: np.ndarray, from_3_cents: int = 5) -> np.ndarray:
+    """Minimum tick in cents: 1 below $3, ``from_3_cents`` (5, or 1 for penny-quoted names) from $3."""
+    return np.where(price_dollars < 3.0, 1, from_3_cents)
+
+
+def _floor_tick(cents: np.ndarray, from_3_cents: int) -> np.ndarray:
+    tick = tick_cents(cents / 100.0, from_3_cents)
+    return np.floor(cents / tick + 1e-9) * tick
+
+
+def _ceil_tick(cents: np.ndarray, from_3_cents: int) -> np.ndarray:
+    tick = tick_cents(cents / 100.0, from_3_cents)
+    return np.ceil(cents / tick - 1e-9) * tick
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,24 +120,60 @@ class ExpiryBook:
         return self.bid_c.shape[0]
 
 
-def _quotes(
-    th: Theoretical, spread_mult: float, noise: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _half_spread_dollars(th: Theoretical, spread_mult: float, noise: np.ndarray) -> np.ndarray:
+    # Distance from the money in ATM standard deviations, capped: near expiry the ATM standard
+    # deviation collapses, and an uncapped z made deep-ITM 0-DTE spreads thousands of dollars.
+    az = np.minimum(np.abs(th.z), _SPREAD_Z_CAP)
     t_days = th.t_years[:, None] * 365.0
-    az = np.abs(th.z)
     half = (
         spread_mult
-        * (0.008 + 0.012 * th.theo**0.8)
-        * (1.0 + 0.2 * az)
-        * (1.0 + 0.6 * az * np.exp(-t_days / 10.0))
+        * (0.004 + 0.002 * th.theo**0.8)
+        * (1.0 + 0.25 * az)
+        * (1.0 + 0.5 * az * np.exp(-t_days / 10.0))
         * np.exp(0.15 * noise)
     )
-    half = np.maximum(half, 0.005)
-    raw_bid = np.maximum(th.theo - half, 0.0)
-    raw_ask = th.theo + half
-    tb, ta = tick_cents(raw_bid), tick_cents(raw_ask)
-    bid_c = np.floor(raw_bid * 100.0 / tb + 1e-9) * tb
-    ask_c = np.ceil(raw_ask * 100.0 / ta - 1e-9) * ta
+    return np.maximum(half, 0.005)
+
+
+def _quotes(
+    th: Theoretical,
+    listing: StrikeListing,
+    rate: float,
+    p: SymbolParams,
+    noise: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bid and ask in cents on the tick, within the no-arbitrage bounds of a European option.
+
+    ``lb <= bid <= theo <= ask <= ub`` up to the tick, with ``lb`` the discounted intrinsic
+    (``S - K e^{-rT}`` for calls, ``K e^{-rT} - S`` for puts, >= 0) and ``ub`` the spot for
+    calls, the strike for puts. The mid never implies a vol above ``_MID_VOL_CAP`` (nor twice
+    the model vol plus a little): where the time value is below a tick (deep ITM near expiry),
+    rounding alone would otherwise put the mid a few cents above the model price, which a
+    solver reads as a vol of 5 or more; there the ask comes down towards the theoretical and,
+    if that is not enough, the bid gives way (at most one more tick).
+    """
+    tick3 = p.tick_from_3_cents
+    half = _half_spread_dollars(th, p.spread_mult, noise)
+    spot = th.spot[:, None]
+    strike = listing.strike[None, :]
+    is_call = listing.is_call[None, :]
+    t = th.t_years[:, None]
+    discounted_k = strike * np.exp(-rate * t)
+    lb = np.maximum(np.where(is_call, spot - discounted_k, discounted_k - spot), 0.0)
+    ub = np.where(is_call, spot, strike)
+    theo_c = th.theo * 100.0
+    bid_c = _floor_tick(np.maximum(th.theo - half, np.minimum(lb, th.theo)) * 100.0, tick3)
+    ask_c = np.minimum(_ceil_tick((th.theo + half) * 100.0, tick3), _floor_tick(ub * 100.0, tick3))
+    ceil_theo_c = _ceil_tick(theo_c, tick3)
+    ask_c = np.maximum(ask_c, ceil_theo_c)
+    vol_cap = np.minimum(np.maximum(2.0 * th.iv, th.iv + 0.5), _MID_VOL_CAP)
+    cap_c = 100.0 * bsm_price(spot, strike, t, vol_cap, rate, 0.0, is_call)
+    # The ask gives way first (down to the theoretical), then the bid.
+    ask_c = np.maximum(np.minimum(ask_c, _floor_tick(2.0 * cap_c - bid_c, tick3)), ceil_theo_c)
+    bid_c = np.minimum(bid_c, _floor_tick(2.0 * cap_c - ask_c, tick3))
+    # bid < ask: only when theo sits on the tick could both round to it.
+    bid_c = np.where(bid_c >= ask_c, ask_c - tick_cents(ask_c / 100.0 - 0.005, tick3), bid_c)
+    bid_c = np.maximum(bid_c, 0.0)
     return bid_c.astype(np.int32), np.maximum(ask_c, 1).astype(np.int32)
 
 
@@ -184,13 +233,17 @@ def _open_interest(
 
 
 def _last_trades(
-    bid_c: np.ndarray, ask_c: np.ndarray, volume: np.ndarray, rng: np.random.Generator
+    bid_c: np.ndarray,
+    ask_c: np.ndarray,
+    volume: np.ndarray,
+    rng: np.random.Generator,
+    tick_from_3_cents: int,
 ) -> np.ndarray:
     traded = volume > 0
     b = bid_c[traded].astype(np.float64)
     a = ask_c[traded].astype(np.float64)
     raw = 0.5 * (a + b) + rng.uniform(-0.9, 0.9, size=b.shape) * 0.5 * (a - b)
-    tick = tick_cents(raw / 100.0)
+    tick = tick_cents(raw / 100.0, tick_from_3_cents)
     px = np.clip(np.rint(raw / tick) * tick, np.maximum(b, 1.0), a)
     trade_c = np.zeros(volume.shape, dtype=np.int32)
     trade_c[traded] = px.astype(np.int32)
@@ -213,7 +266,7 @@ def expiry_book(seed: int, symbol: str, row: int, rate: float) -> ExpiryBook:
     listed = np.arange(len(g))[:, None] >= first[None, :]
     rng = rng_for(seed, symbol, int(table.expiry[row].astype(np.int64)), "book")
     noise = rng.standard_normal(th.theo.shape)
-    bid_c, ask_c = _quotes(th, symbol_params(seed, symbol).spread_mult, noise)
+    bid_c, ask_c = _quotes(th, listing, rate, symbol_params(seed, symbol), noise)
     intensity = _intensity(seed, symbol, row, g, th, listing.is_call)
     # Draws only for listed cells (row-major order), so the count and order are deterministic.
     lam = intensity[listed]
@@ -221,5 +274,5 @@ def expiry_book(seed: int, symbol: str, row: int, rate: float) -> ExpiryBook:
     # Lognormal mixing (mean 1) makes the Poisson overdispersed, as real option volume is.
     volume[listed] = rng.poisson(lam * np.exp(0.9 * rng.standard_normal(lam.shape) - 0.405))
     oi_end = _open_interest(volume, intensity, th.t_years, rng)
-    last_c = _last_trades(bid_c, ask_c, volume, rng)
+    last_c = _last_trades(bid_c, ask_c, volume, rng, symbol_params(seed, symbol).tick_from_3_cents)
     return ExpiryBook(row, g0, listing, first, bid_c, ask_c, volume, oi_end, last_c)

@@ -56,6 +56,15 @@ KNOWN_SYMBOLS: dict[str, tuple[float, float, float]] = {
 }
 _KNOWN_LEVEL_YEARS = (date(2026, 1, 2) - date(2020, 1, 2)).days / 365.25
 
+# Index ETFs trade like indices: the steepest put skew of all symbols (SSVI rho below every single
+# name's -0.6..-0.75, gamma and eta * (1 + |rho|) at the top of their ranges), put open interest
+# above call open interest (hedging demand), and penny ticks at every price (the options
+# exchanges' penny program quotes these in $0.01 above $3 too).
+INDEX_ETFS = frozenset({"SPY", "QQQ", "IWM"})
+_INDEX_SKEW_RHO = -0.85
+_INDEX_ETA_TIMES_ONE_PLUS_RHO = 1.0
+_INDEX_PUT_WEIGHT = 1.8
+
 
 @dataclass(frozen=True, slots=True)
 class SymbolParams:
@@ -75,7 +84,8 @@ class SymbolParams:
     ssvi_gamma: float  # SSVI power-law gamma in (0, 1/2]
     option_volume: float  # contracts/day of an ATM ~30-day option on an average day
     put_weight: float  # put volume relative to calls
-    spread_mult: float  # 1 = liquid name; wider spreads above 1
+    spread_mult: float  # 0.8 = most liquid name; wider spreads above (up to 6.4)
+    tick_from_3_cents: int  # option tick at or above $3 (below $3 it is always 1 cent)
     share_volume: float  # average shares/day
 
     @property
@@ -97,9 +107,15 @@ def symbol_params(seed: int, symbol: str) -> SymbolParams:
     base_price = _log_uniform(float(u[0]), 10.0, 800.0)
     # Cheaper stocks tend to be more volatile.
     vol_bar = _log_uniform(0.6 * float(u[2]) + 0.4 * (1.0 - float(u[0])), 0.16, 0.6)
+    eta = (0.25 + 0.2 * float(u[9])) * 2.0 / (1.0 + abs(rho))
+    gamma = 0.35 + 0.15 * float(u[11])
+    put_weight = 0.7 + 0.5 * float(u[13])
     if symbol in KNOWN_SYMBOLS:
         level, vol_bar, liquidity = KNOWN_SYMBOLS[symbol]
         base_price = level / float(np.exp(trend * _KNOWN_LEVEL_YEARS))
+    if symbol in INDEX_ETFS:
+        rho, gamma, put_weight = _INDEX_SKEW_RHO, 0.5, _INDEX_PUT_WEIGHT
+        eta = _INDEX_ETA_TIMES_ONE_PLUS_RHO / (1.0 + abs(rho))
     return SymbolParams(
         symbol=symbol,
         base_price=base_price,
@@ -111,11 +127,13 @@ def symbol_params(seed: int, symbol: str) -> SymbolParams:
         jumps_per_year=0.5 + 2.5 * float(u[6]),
         iv_premium=1.05 + 0.15 * float(u[8]),
         skew_rho=rho,
-        ssvi_eta=(0.25 + 0.2 * float(u[9])) * 2.0 / (1.0 + abs(rho)),
-        ssvi_gamma=0.35 + 0.15 * float(u[11]),
+        ssvi_eta=eta,
+        ssvi_gamma=gamma,
         option_volume=_log_uniform(0.7 * liquidity + 0.3 * float(u[12]), 15.0, 3000.0),
-        put_weight=0.7 + 0.5 * float(u[13]),
-        spread_mult=2.4 - 1.6 * liquidity,
+        put_weight=put_weight,
+        # Spreads of thin names are several times those of the most liquid ones.
+        spread_mult=0.8 * 8.0 ** (1.0 - liquidity),
+        tick_from_3_cents=1 if symbol in INDEX_ETFS else 5,
         share_volume=_log_uniform(0.7 * liquidity + 0.3 * float(u[14]), 2e5, 5e7),
     )
 
