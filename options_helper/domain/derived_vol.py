@@ -195,6 +195,19 @@ def iv_rank_pct(
     return float("nan") if hi <= lo else float(100.0 * (iv_today - lo) / (hi - lo))
 
 
+def iv_rank_sessions(
+    iv_today: float, iv_history: pd.Series, lookback: int = IV_RANK_LOOKBACK_SESSIONS
+) -> int:
+    """Sessions with a finite IV in the ``lookback``-session window that iv_rank_pct ranks:
+    the last ``lookback`` − 1 past values plus today (0–``lookback``).
+
+    iv_rank_pct and iv_percentile_pct (as compute_derived calls it, with ``lookback`` − 1 past
+    values) rest on this many observations; below ``lookback`` they span less than a year.
+    """
+    past = pd.to_numeric(iv_history.tail(lookback - 1), errors="coerce").dropna()
+    return int(len(past) + (1 if np.isfinite(iv_today) else 0))
+
+
 def iv_percentile_pct(
     iv_today: float, iv_history: pd.Series, lookback: int = IV_RANK_LOOKBACK_SESSIONS
 ) -> float:
