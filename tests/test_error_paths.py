@@ -174,13 +174,16 @@ def test_on_a_full_disk_the_console_says_what_the_ledger_records(mounts, size):
             "SELECT run_id, status, error_type FROM meta.ingestion_runs "
             "WHERE job_name = 'ingest_candles'"
         ).fetchall()
+        candles = conn.execute("SELECT count(*) FROM candles_daily").fetchone()[0]
     (run_id, status, error_type) = runs[0] if runs else (None, None, None)
     if r.returncode == 0:
         assert status == "success" and "ingest_candles: success" in r.stdout
         return
     said = r.stdout + r.stderr
     assert "no space left" in said and "free disk space" in said
-    if status == "running":  # not even the final status fit: the console says so
+    if status is None:  # not even the running row fit: the console says so, and no data
+        assert "could not be recorded in the ledger" in said and candles == 0
+    elif status == "running":  # not even the final status fit: the console says so
         assert f"run {run_id} could not be recorded in the ledger" in said
     else:
         assert status == "failed" and error_type == "storage_full", runs

@@ -130,6 +130,25 @@ def test_derived_update_show_stats(demo_dir):
     assert code == 0 and "iv30" in doc["stats"][0]["metrics"]
 
 
+def test_derived_show_has_constant_maturity_skew_and_gamma_walls(demo_dir):
+    cli = Cli(demo_dir)
+    code, doc = cli.json("derived", "show", "-s", "SPY", "--sessions", "3")
+    assert code == 0
+    for row in doc["rows"]:
+        assert -1 < row["rr25_30d"] < 0  # equity put skew, at a constant 30 days
+        assert row["call_wall_gamma"] > 0 and row["put_wall_gamma"] > 0
+        assert "term_slope_30_90" in row
+    shown = cli("derived", "show", "-s", "SPY", "--sessions", "1").output
+    for name in ("rr25_30d", "term_slope_30_90", "call_wall_gamma", "put_wall_gamma"):
+        assert name in shown
+    walls = _q(
+        demo_dir,
+        "SELECT count(*), count(*) FILTER (WHERE call_wall <> call_wall_gamma "
+        "OR put_wall <> put_wall_gamma) FROM derived_metrics",
+    )[0]
+    assert walls[0] > 0 and walls[1] > 0  # the gamma walls are not the OI walls renamed
+
+
 def test_portfolio_analyze_marks_greeks_and_stress_units(demo_dir):
     cli = Cli(demo_dir)
     code, doc = cli.json("portfolio", "analyze", "--spot-shock-pct", "1", "--vol-shock-pts", "0")

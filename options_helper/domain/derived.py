@@ -12,12 +12,14 @@ import pandas as pd
 
 from options_helper.domain.derived_chain import (
     call_wall,
+    call_wall_gamma,
     max_pain,
     max_pain_expiry,
     net_gex_usd_per_1pct,
     put_call_oi_ratio,
     put_call_volume_ratio,
     put_wall,
+    put_wall_gamma,
     zero_gamma_spot,
 )
 from options_helper.domain.derived_vol import (
@@ -32,7 +34,9 @@ from options_helper.domain.derived_vol import (
     realized_vol_close_to_close,
     realized_vol_parkinson,
     risk_reversal_25d,
+    risk_reversal_25d_constant_maturity,
     term_slope,
+    term_slope_constant_maturity,
 )
 
 RV_SHORT_SESSIONS = 20
@@ -62,6 +66,10 @@ DERIVED_KEYS = [
     "iv_rank_pct",
     "iv_percentile_pct",
     "term_slope",
+    "rr25_30d",
+    "term_slope_30_90",
+    "call_wall_gamma",
+    "put_wall_gamma",
 ]
 
 
@@ -142,5 +150,9 @@ def derived_metrics(
         "iv_rank_pct": iv_rank_pct(iv30, iv_history),
         "iv_percentile_pct": iv_percentile_pct(iv30, iv_history),
         "term_slope": term_slope(atm),
+        "rr25_30d": risk_reversal_25d_constant_maturity(chain),
+        "term_slope_30_90": term_slope_constant_maturity(atm),
+        "call_wall_gamma": call_wall_gamma(chain),
+        "put_wall_gamma": put_wall_gamma(chain),
     }
     return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}

@@ -86,6 +86,30 @@ def put_wall(chain: pd.DataFrame, expiry: date | None = None) -> float:
     return _wall(chain, "put", expiry)
 
 
+def _gamma_wall(chain: pd.DataFrame, option_type: str) -> float:
+    side = chain[chain["option_type"] == option_type]
+    gamma_oi = _col(side, "gamma") * _col(side, "open_interest")
+    by_strike = pd.Series(gamma_oi).groupby(_col(side, "strike")).sum(min_count=1)
+    if by_strike.empty or not (by_strike.max() > 0):
+        return float("nan")
+    return float(by_strike.idxmax())
+
+
+def call_wall_gamma(chain: pd.DataFrame) -> float:
+    """Strike with the largest call gamma × OI summed over all expiries (ties → lowest strike).
+
+    The same strike as the largest call dollar gamma (gamma × OI × 100 × spot² × 0.01, one spot
+    for the whole chain). Unlike call_wall it weights near-dated, near-the-money contracts up and
+    leaves out contracts without gamma (no IV, e.g. 0-DTE at the close).
+    """
+    return _gamma_wall(chain, "call")
+
+
+def put_wall_gamma(chain: pd.DataFrame) -> float:
+    """Strike with the largest put gamma × OI summed over all expiries (ties → lowest strike)."""
+    return _gamma_wall(chain, "put")
+
+
 def max_pain_expiry(chain: pd.DataFrame, min_dte: int = MAX_PAIN_MIN_DTE) -> date | None:
     """The nearest expiry with at least ``min_dte`` days to go (None if there is none)."""
     dte = _col(chain, "dte")

@@ -2,6 +2,12 @@
 
 All vols are annualised decimals (0.25 = 25%). Implied vols come from the snapshot's ``iv``
 column (solved from the mid; NaN where undetermined). A metric whose inputs are missing is NaN.
+
+Two kinds of term and skew metric, named apart:
+- front-expiry (``atm_iv``, ``risk_reversal_25d``, ``term_slope``): read off listed expiries
+  chosen by DTE, so their series jump when the front expiry rolls;
+- constant-maturity (``iv30``, ``rr25_30d``, ``term_slope_30_90``): interpolated linearly in
+  total variance iv² × t (t in ACT/365 years) to a fixed number of calendar days, so they do not.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ SESSIONS_PER_YEAR = 252
 ATM_MIN_DTE = 7
 IV30_TARGET_DAYS = 30
 TERM_SLOPE_LONG_MIN_DTE = 60
+TERM_SLOPE_LONG_TARGET_DAYS = 90
 RISK_REVERSAL_DELTA = 0.25
 IV_RANK_LOOKBACK_SESSIONS = 252
 IV_RANK_MIN_POINTS = 20
@@ -86,27 +93,62 @@ def atm_iv_near(atm: pd.DataFrame, min_dte: int = ATM_MIN_DTE) -> float:
     return float("nan") if row is None else float(row["atm_iv"])
 
 
+def _interpolate_total_variance(
+    t_years: np.ndarray, iv: np.ndarray, target_days: float, extrapolate: bool = True
+) -> float:
+    """IV at ``target_days`` (calendar), linear in total variance iv² × t between the bracketing
+    points; outside them the nearest point's IV (flat in vol), or NaN without ``extrapolate``.
+
+    Args:
+        t_years, iv: finite, t_years > 0, ascending and distinct.
+    """
+    if not len(t_years):
+        return float("nan")
+    target = target_days / DAYS_PER_YEAR
+    if target < t_years[0] or target > t_years[-1]:
+        if not extrapolate:
+            return float("nan")
+        return float(iv[0] if target < t_years[0] else iv[-1])
+    return float(np.sqrt(np.interp(target, t_years, iv * iv * t_years) / target))
+
+
 def constant_maturity_iv(
-    atm: pd.DataFrame, target_days: float = IV30_TARGET_DAYS, min_dte: int = ATM_MIN_DTE
+    atm: pd.DataFrame,
+    target_days: float = IV30_TARGET_DAYS,
+    min_dte: int = ATM_MIN_DTE,
+    extrapolate: bool = True,
 ) -> float:
     """ATM IV at a constant maturity, linear in total variance iv² × t between expiries.
 
     Uses expiries with DTE ≥ ``min_dte`` and a finite ATM IV. Between the two bracketing
     expiries w(t) = w1 + (w2 − w1)(t − t1)/(t2 − t1) and iv = sqrt(w / t); outside them the
-    nearest expiry's IV is used unchanged (flat extrapolation in vol).
+    nearest expiry's IV is used unchanged (flat extrapolation in vol), or NaN without
+    ``extrapolate``.
     """
     usable = atm[(atm["dte"] >= min_dte) & atm["atm_iv"].notna() & (atm["t_years"] > 0)]
     usable = usable.sort_values("t_years").drop_duplicates("t_years")
-    if usable.empty:
-        return float("nan")
-    t = usable["t_years"].to_numpy(dtype=float)
-    iv = usable["atm_iv"].to_numpy(dtype=float)
-    target = target_days / DAYS_PER_YEAR
-    if target <= t[0]:
-        return float(iv[0])
-    if target >= t[-1]:
-        return float(iv[-1])
-    return float(np.sqrt(np.interp(target, t, iv * iv * t) / target))
+    return _interpolate_total_variance(
+        usable["t_years"].to_numpy(dtype=float),
+        usable["atm_iv"].to_numpy(dtype=float),
+        target_days,
+        extrapolate,
+    )
+
+
+def term_slope_constant_maturity(
+    atm: pd.DataFrame,
+    short_days: float = IV30_TARGET_DAYS,
+    long_days: float = TERM_SLOPE_LONG_TARGET_DAYS,
+    min_dte: int = ATM_MIN_DTE,
+) -> float:
+    """Constant-maturity ATM IV at ``long_days`` minus that at ``short_days`` (90 − 30).
+
+    The short end is iv30 as stored (flat extrapolation); the long end is not extrapolated: NaN
+    unless an expiry with DTE ≥ ``min_dte`` reaches ``long_days``, so the slope is never that of
+    the last listed expiry presented as 90 days. Positive is contango.
+    """
+    long_iv = constant_maturity_iv(atm, long_days, min_dte, extrapolate=False)
+    return long_iv - constant_maturity_iv(atm, short_days, min_dte)
 
 
 def expected_move_straddle_usd(atm: pd.DataFrame, min_dte: int = ATM_MIN_DTE) -> float:
@@ -144,6 +186,44 @@ def risk_reversal_25d(chain: pd.DataFrame, expiry: date) -> float:
     rows = chain[(_expiry_dates(chain) == expiry).to_numpy()]
     call = _iv_at_delta(rows[rows["option_type"] == "call"], RISK_REVERSAL_DELTA)
     put = _iv_at_delta(rows[rows["option_type"] == "put"], -RISK_REVERSAL_DELTA)
+    return call - put
+
+
+def wing_ivs_by_expiry(chain: pd.DataFrame, min_dte: int = ATM_MIN_DTE) -> pd.DataFrame:
+    """25Δ call and put IV per expiry with DTE ≥ ``min_dte`` (as in risk_reversal_25d).
+
+    Returns:
+        expiry, t_years, call_iv_25d, put_iv_25d; ascending t_years; NaN where ±0.25 is outside
+        the deltas with a known IV.
+    """
+    rows = []
+    dates = _expiry_dates(chain)
+    for expiry, g in chain[(chain["dte"] >= min_dte).to_numpy()].groupby(dates, sort=True):
+        rows.append(
+            {
+                "expiry": expiry,
+                "t_years": float(g["t_years"].iloc[0]),
+                "call_iv_25d": _iv_at_delta(g[g["option_type"] == "call"], RISK_REVERSAL_DELTA),
+                "put_iv_25d": _iv_at_delta(g[g["option_type"] == "put"], -RISK_REVERSAL_DELTA),
+            }
+        )
+    columns = ["expiry", "t_years", "call_iv_25d", "put_iv_25d"]
+    return pd.DataFrame(rows, columns=columns).sort_values("t_years", kind="stable")
+
+
+def risk_reversal_25d_constant_maturity(
+    chain: pd.DataFrame, target_days: float = IV30_TARGET_DAYS, min_dte: int = ATM_MIN_DTE
+) -> float:
+    """iv(25Δ call) − iv(25Δ put) at ``target_days`` (30): each wing's IV interpolated in total
+    variance like iv30 (flat outside the listed expiries), over expiries with DTE ≥ ``min_dte``
+    where both wings are known.
+    """
+    wings = wing_ivs_by_expiry(chain, min_dte)
+    wings = wings[wings["call_iv_25d"].notna() & wings["put_iv_25d"].notna()]
+    wings = wings[wings["t_years"] > 0].drop_duplicates("t_years")
+    t = wings["t_years"].to_numpy(dtype=float)
+    call = _interpolate_total_variance(t, wings["call_iv_25d"].to_numpy(dtype=float), target_days)
+    put = _interpolate_total_variance(t, wings["put_iv_25d"].to_numpy(dtype=float), target_days)
     return call - put
 
 
@@ -193,6 +273,19 @@ def iv_rank_pct(
     lo = min(past.min(), iv_today)
     hi = max(past.max(), iv_today)
     return float("nan") if hi <= lo else float(100.0 * (iv_today - lo) / (hi - lo))
+
+
+def iv_rank_sessions(
+    iv_today: float, iv_history: pd.Series, lookback: int = IV_RANK_LOOKBACK_SESSIONS
+) -> int:
+    """Sessions with a finite IV in the ``lookback``-session window that iv_rank_pct ranks:
+    the last ``lookback`` − 1 past values plus today (0–``lookback``).
+
+    iv_rank_pct and iv_percentile_pct (as compute_derived calls it, with ``lookback`` − 1 past
+    values) rest on this many observations; below ``lookback`` they span less than a year.
+    """
+    past = pd.to_numeric(iv_history.tail(lookback - 1), errors="coerce").dropna()
+    return int(len(past) + (1 if np.isfinite(iv_today) else 0))
 
 
 def iv_percentile_pct(

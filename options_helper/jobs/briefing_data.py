@@ -10,6 +10,7 @@ import pandas as pd
 
 from options_helper.config import Config
 from options_helper.domain import calendar
+from options_helper.domain.derived_vol import IV_RANK_LOOKBACK_SESSIONS, iv_rank_sessions
 from options_helper.domain.flow import aggregate_flow
 from options_helper.domain.indicators import indicator_summary
 from options_helper.domain.portfolio import Portfolio
@@ -41,6 +42,24 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def _changes(row: pd.Series, p: pd.Series) -> dict[str, Any]:
+    """Day-over-day changes. Max pain changes only within one expiry: when the nearest expiry
+    rolled, both values are given with their expiries instead of a difference."""
+    out = {
+        "since": to_jsonable(p["session"]),
+        **{m: _clean(float(row[m]) - float(p[m])) for m in CHANGE_METRICS},
+    }
+    same_expiry = row["max_pain_expiry"] == p["max_pain_expiry"] and pd.notna(
+        row["max_pain_expiry"]
+    )
+    out["max_pain_same_expiry"] = bool(same_expiry)
+    if not same_expiry:
+        out["max_pain"] = None
+    out["max_pain_prev"] = _clean(float(p["max_pain"]))
+    out["max_pain_expiry_prev"] = to_jsonable(p["max_pain_expiry"])
+    return out
+
+
 def symbol_section(conn, symbol: str, session: date) -> dict[str, Any]:
     """Price/technicals, vol regime, chain highlights, top flow zones, changes for one symbol."""
     out: dict[str, Any] = {"symbol": symbol}
@@ -59,12 +78,11 @@ def symbol_section(conn, symbol: str, session: date) -> dict[str, Any]:
                 if k not in ("symbol", "computed_at", "provider", "simulated")
             }
             prev = derived[derived["session"] < session]
+            out["iv_rank_sessions"] = iv_rank_sessions(
+                float(row["iv30"]), prev["iv30"].tail(IV_RANK_LOOKBACK_SESSIONS - 1)
+            )
             if not prev.empty:
-                p = prev.iloc[-1]
-                out["changes"] = {
-                    "since": to_jsonable(p["session"]),
-                    **{m: _clean(float(row[m]) - float(p[m])) for m in CHANGE_METRICS},
-                }
+                out["changes"] = _changes(row, prev.iloc[-1])
     flow = read_flow(conn, symbol, session, session)
     if not flow.empty:
         top = aggregate_flow(flow.rename(columns={"symbol": "underlying"}), "strike").head(3)

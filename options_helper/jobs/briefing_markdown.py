@@ -6,6 +6,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
+from options_helper.domain.derived_vol import IV_RANK_LOOKBACK_SESSIONS
+
 DISCLAIMER = "Not financial advice. For research only."
 
 
@@ -124,13 +126,15 @@ def _symbol(s: dict[str, Any]) -> list[str]:
         lines += [
             f"**Vol regime** ATM IV {_pct(d['atm_iv'])} ({d['atm_iv_expiry'] or 'n/a'}) · IV30 {_pct(d['iv30'])} · "
             f"RV20 {_pct(d['rv20'])} · RV60 {_pct(d['rv60'])} · IV/RV {_f(d['iv_rv_ratio'])} · "
-            f"IV rank {_f(d['iv_rank_pct'], '.0f')} · IV pctile {_f(d['iv_percentile_pct'], '.0f')} · "
+            f"IV rank {_f(d['iv_rank_pct'], '.0f')} · IV pctile {_f(d['iv_percentile_pct'], '.0f')}"
+            f"{_iv_rank_window(s.get('iv_rank_sessions'))} · "
             f"term slope {_f(d['term_slope'], '+.3f')} · 25Δ RR {_f(d['risk_reversal_25d'], '+.3f')}",
             f"**Chain** call wall {_f(d['call_wall'], 'g')} · put wall {_f(d['put_wall'], 'g')} · "
             f"max pain {_f(d['max_pain'], 'g')} ({d['max_pain_expiry'] or 'n/a'}) · "
             f"gamma flip {_f(d['zero_gamma_spot'])} · net GEX {_f(d['net_gex_usd_per_1pct'], '+,.0f')} $/1% · "
-            f"expected move ±{_f(d['expected_move_straddle_usd'])} (straddle) / "
-            f"±{_f(d['expected_move_iv30_usd'])} (IV30, 30 days)",
+            f"expected move ±{_f(d['expected_move_straddle_usd'])} (ATM straddle to "
+            f"{d['atm_iv_expiry'] or 'n/a'}: mean absolute move) / "
+            f"±{_f(d['expected_move_iv30_usd'])} (IV30: 1σ over 30 days)",
         ]
     else:
         lines.append("_No derived metrics for this session._")
@@ -148,10 +152,26 @@ def _symbol(s: dict[str, Any]) -> list[str]:
         lines.append(
             f"**Since {ch['since']}** spot {_f(ch['spot'], '+,.2f')} · IV30 {_f(None if ch['iv30'] is None else ch['iv30'] * 100, '+.1f')} pts · "
             f"call wall {_f(ch['call_wall'], '+g')} · put wall {_f(ch['put_wall'], '+g')} · "
-            f"max pain {_f(ch['max_pain'], '+g')}"
+            f"{_max_pain_change(ch, d)}"
         )
     body = [x if x.startswith("_") else f"- {x}" for x in lines[2:]]
     return [lines[0], lines[1], *body, ""]
+
+
+def _iv_rank_window(sessions: int | None) -> str:
+    """The observation count behind IV rank/percentile when it is short of a full year."""
+    if sessions is None or sessions >= IV_RANK_LOOKBACK_SESSIONS:
+        return ""
+    return f" ({sessions} of {IV_RANK_LOOKBACK_SESSIONS} sessions)"
+
+
+def _max_pain_change(ch: dict[str, Any], d: dict[str, Any] | None) -> str:
+    """A change within one expiry; across a roll, both values with their expiries."""
+    if ch.get("max_pain_same_expiry", True):
+        return f"max pain {_f(ch['max_pain'], '+g')}"
+    now = f"{_f(d and d['max_pain'], 'g')} ({(d and d['max_pain_expiry']) or 'n/a'})"
+    before = f"{_f(ch['max_pain_prev'], 'g')} ({ch['max_pain_expiry_prev'] or 'n/a'})"
+    return f"max pain {now} vs {before}, different expiries"
 
 
 def _health(h: dict[str, Any]) -> list[str]:

@@ -44,5 +44,5 @@ def replace_by_key(
     with registered(conn, view, batch):
         match = " AND ".join(f"t.{k} = i.{k}" for k in keys)
         conn.execute(f"DELETE FROM {target} t USING {view} i WHERE {match}")
-        conn.execute(f"INSERT INTO {target} SELECT {columns} FROM {view}")
+        conn.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {view}")
     return batch.num_rows

@@ -13,7 +13,11 @@ PANELS = {
     "volatility": (["atm_iv", "iv30", "rv20", "rv60", "rv20_parkinson"], "annualised", "%"),
     "iv rank / percentile": (["iv_rank_pct", "iv_percentile_pct"], "percent of 252 sessions", ""),
     "positioning": (["put_call_oi_ratio", "put_call_volume_ratio"], "ratio", ""),
-    "skew and term": (["risk_reversal_25d", "term_slope"], "vol points", ""),
+    "skew and term": (
+        ["risk_reversal_25d", "rr25_30d", "term_slope", "term_slope_30_90"],
+        "vol points",
+        "",
+    ),
     "expected move": (["expected_move_straddle_usd", "expected_move_iv30_usd"], "$", ""),
     "dealer gamma": (["net_gex_usd_per_1pct"], "$ per 1% move", ""),
 }
