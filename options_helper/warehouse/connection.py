@@ -23,7 +23,7 @@ import duckdb
 from options_helper import interrupts
 from options_helper.config import Config
 from options_helper.errors import WarehouseBusyError, WarehouseMissingError
-from options_helper.warehouse.failures import NOT_DUCKDB, describe, is_corruption, translate
+from options_helper.warehouse.failures import NOT_DUCKDB, describe, is_corruption, storage_errors
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock")
 
@@ -112,7 +112,7 @@ class Warehouse:
         """A read-only connection for one query or a few; never creates the file."""
         if not self.exists:
             raise WarehouseMissingError(self.path)
-        with self._translated():
+        with storage_errors(self.path):
             conn = self._open(read_only=True)
             try:
                 yield conn
@@ -128,7 +128,7 @@ class Warehouse:
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection for one unit of work inside one transaction."""
         self.ready_to_write()
-        with self._translated():
+        with storage_errors(self.path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._open(read_only=False)
             try:
@@ -143,17 +143,6 @@ class Warehouse:
                 conn.execute("COMMIT")
             finally:
                 _close(conn)
-
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        """Environmental DuckDB/OS failures and interrupts leave as our typed errors."""
-        try:
-            yield
-        except BaseException as exc:
-            typed = translate(exc, self.path)
-            if typed is None:
-                raise
-            raise typed from exc
 
 
 def _close(conn: duckdb.DuckDBPyConnection) -> None:

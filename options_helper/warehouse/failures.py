@@ -111,8 +111,9 @@ def translate(exc: BaseException, path: Path | str) -> BaseException | None:
 
 @contextmanager
 def storage_errors(path: Path | str) -> Iterator[None]:
-    """File writes outside DuckDB (snapshot Parquet, reports): a full disk or a read-only path
-    leaves as our typed error, an interrupt as an interrupt."""
+    """Every warehouse connection (``Warehouse.reader``/``writer``) and file write outside
+    DuckDB (snapshot Parquet): a full disk, a read-only path or a damaged file leaves as our
+    typed error, an interrupt as an interrupt."""
     try:
         yield
     except BaseException as exc:
